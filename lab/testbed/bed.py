@@ -1,0 +1,126 @@
+"""The test bed as one thing: images, the stand-in repository and its server, up or down."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from lab.errors import LabError
+from lab.testbed import images, server
+from lab.testbed.cache import cache_dir, locked
+from lab.testbed.rootfs import DEFAULT_MIRROR
+from lab.testbed.standin import ensure_standin
+
+NETWORK = "nslab-testbed"
+SERVER_NAME = "nslab-standin"
+ENV_FILE = "testbed.env"
+
+
+@dataclass(frozen=True)
+class Testbed:
+    network: str
+    standin_base_url: str  # stands for https://download.docker.com
+    fingerprint: str
+    key_sha256: str
+    host_image: str
+    lab_image: str
+    lab_image_archive: Path
+    started_server: bool  # this call (re)started the server container
+
+    def env(self) -> dict[str, str]:
+        """What Molecule scenarios and tests read to find the test bed."""
+        return {
+            "NSLAB_TESTBED_NETWORK": self.network,
+            "NSLAB_HOST_IMAGE": self.host_image,
+            "NSLAB_STANDIN_URL": self.standin_base_url,
+            "NSLAB_STANDIN_FINGERPRINT": self.fingerprint,
+            "NSLAB_STANDIN_KEY_SHA256": self.key_sha256,
+            "NSLAB_LAB_IMAGE": self.lab_image,
+            "NSLAB_LAB_IMAGE_ARCHIVE": str(self.lab_image_archive),
+        }
+
+
+def up(cache: Path | None = None, mirror: str | None = None) -> Testbed:
+    """Build what is missing (cached by inputs), start the stand-in server, write testbed.env."""
+    cache = cache or cache_dir()
+    mirror = mirror or os.environ.get("NSLAB_DEBIAN_MIRROR") or DEFAULT_MIRROR
+    client = _docker()
+    with locked(cache):
+        host_image = images.ensure_image(client, images.host_recipe(mirror), cache)
+        lab_image = images.ensure_image(client, images.lab_recipe(mirror), cache)
+        archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
+        repo = ensure_standin(cache)
+        server.ensure_network(client, NETWORK)
+        plan = server.ServerPlan(
+            network=NETWORK,
+            name=SERVER_NAME,
+            image=host_image,
+            root=repo.root,
+            key_sha256=repo.key_sha256,
+        )
+        started = server.ensure_server(client, plan)
+        testbed = Testbed(
+            network=NETWORK,
+            standin_base_url=plan.base_url,
+            fingerprint=repo.fingerprint,
+            key_sha256=repo.key_sha256,
+            host_image=host_image,
+            lab_image=lab_image,
+            lab_image_archive=archive,
+            started_server=started,
+        )
+        _write_env_file(cache / ENV_FILE, testbed.env())
+    return testbed
+
+
+def down(cache: Path | None = None, *, only_if_unused: bool = False) -> bool:
+    """Remove the server container and the network (the cache stays); return True if removed.
+
+    With `only_if_unused`, leave everything running while other containers still use the
+    network: another test session on this machine may be relying on the stand-in.
+    """
+    cache = cache or cache_dir()
+    client = _docker()
+    with locked(cache):
+        if only_if_unused and server.other_containers_on(client, NETWORK, SERVER_NAME):
+            return False
+        server.remove_server(client, SERVER_NAME)
+        server.remove_network(client, NETWORK)
+        (cache / ENV_FILE).unlink(missing_ok=True)
+    return True
+
+
+def render_env(env: dict[str, str]) -> str:
+    """Shell-sourceable `NAME=value` lines."""
+    return "".join(f"{name}={shlex.quote(value)}\n" for name, value in env.items())
+
+
+def _write_env_file(path: Path, env: dict[str, str]) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(render_env(env))
+    os.replace(partial, path)
+
+
+def _docker() -> docker.DockerClient:
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise LabError(
+            f"cannot reach dockerd ({error}); start it (CI's .ci/run does) and retry"
+        ) from error
+    return client
+
+
+def run_action(action: str) -> int:
+    """`nslab testbed up|down`: up prints the settings it wrote to testbed.env."""
+    if action == "up":
+        print(render_env(up().env()), end="")
+    else:
+        down()
+    return 0
