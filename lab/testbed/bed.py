@@ -23,6 +23,8 @@ ENV_FILE = "testbed.env"
 
 @dataclass(frozen=True)
 class Testbed:
+    __test__ = False  # a name pytest would otherwise try to collect as a test class
+
     network: str
     standin_base_url: str  # stands for https://download.docker.com
     fingerprint: str

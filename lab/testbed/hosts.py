@@ -1,0 +1,72 @@
+"""Debian 12 "machines" as systemd containers: fresh hosts for roles and tests to work on.
+
+`docker run --privileged` fails in this sandbox (no CAP_SYS_RESOURCE); these options are what
+lets systemd boot and an inner dockerd run (see DESIGN.md, "Facts about this environment").
+"""
+
+from __future__ import annotations
+
+import time
+
+import docker
+from docker.models.containers import Container
+from docker.types import Mount
+
+from lab.errors import LabError
+
+HOST_LABEL = "org.nslab.test-host"
+BOOT_TIMEOUT_S = 60.0
+
+
+def host_run_options() -> dict[str, object]:
+    """Keyword arguments for `containers.run` that make a container a bootable systemd host."""
+    return {
+        "cap_add": ["ALL"],
+        "cap_drop": ["SYS_RESOURCE"],
+        "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
+        "device_cgroup_rules": ["a *:* rwm"],
+        "cgroupns": "host",
+        "volumes": {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}},
+        # An anonymous volume, so an inner dockerd gets a real filesystem for overlay2.
+        "mounts": [Mount(target="/var/lib/docker", source=None, type="volume")],
+        "tmpfs": {"/run": "", "/run/lock": "", "/tmp": ""},
+    }
+
+
+def start_host(
+    client: docker.DockerClient, image: str, name: str, network: str, purpose: str
+) -> Container:
+    """Start a host container and wait until systemd reports the system up."""
+    container = client.containers.run(
+        image,
+        name=name,
+        hostname=name,
+        detach=True,
+        network=network,
+        labels={HOST_LABEL: purpose},
+        **host_run_options(),
+    )
+    try:
+        wait_until_booted(container)
+    except BaseException:
+        remove_host(container)
+        raise
+    return container
+
+
+def wait_until_booted(container: Container) -> str:
+    """Return `systemctl is-system-running` once it is `running` or `degraded`."""
+    deadline = time.monotonic() + BOOT_TIMEOUT_S
+    state = "unknown"
+    while time.monotonic() < deadline:
+        result = container.exec_run(["systemctl", "is-system-running"])
+        state = result.output.decode().strip()
+        if state in ("running", "degraded"):
+            return state
+        time.sleep(0.3)
+    raise LabError(f"{container.name}: systemd did not finish booting ({state})")
+
+
+def remove_host(container: Container) -> None:
+    # v=True: the anonymous /var/lib/docker volume goes with the container.
+    container.remove(force=True, v=True)
