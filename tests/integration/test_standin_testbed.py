@@ -1,0 +1,66 @@
+"""`up` is idempotent, its settings are what it says, and its images are what they claim to be."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import urllib.request
+
+import docker
+import pytest
+
+from lab.testbed import Testbed, up
+from lab.testbed.bed import render_env
+from lab.testbed.cache import cache_dir
+from lab.testbed.images import KEY_LABEL, archived_key
+from lab.testbed.server import PORT
+
+pytestmark = pytest.mark.integration
+
+
+def test_second_up_reuses_everything(testbed: Testbed) -> None:
+    again = up()
+    assert not again.started_server
+    assert again.env() == testbed.env()
+
+
+def test_env_file_is_shell_sourceable(testbed: Testbed) -> None:
+    env_file = cache_dir() / "testbed.env"
+    assert env_file.read_text() == render_env(testbed.env())
+    sourced = subprocess.run(
+        ["sh", "-c", f'. "{env_file}" && echo "$NSLAB_STANDIN_URL $NSLAB_HOST_IMAGE"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sourced.stdout.split() == [testbed.standin_base_url, testbed.host_image]
+
+
+def test_standin_serves_the_key_it_reports(
+    docker_client: docker.DockerClient, testbed: Testbed
+) -> None:
+    server = docker_client.containers.get("nslab-standin")
+    address = server.attrs["NetworkSettings"]["Networks"][testbed.network]["IPAddress"]
+    with urllib.request.urlopen(f"http://{address}:{PORT}/linux/debian/gpg", timeout=5) as answer:
+        key = answer.read()
+    assert hashlib.sha256(key).hexdigest() == testbed.key_sha256
+    assert key.startswith(b"-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    assert len(testbed.fingerprint) == 40
+    assert testbed.fingerprint == testbed.fingerprint.upper()
+
+
+def test_images_carry_their_cache_key(docker_client: docker.DockerClient, testbed: Testbed) -> None:
+    host = docker_client.images.get(testbed.host_image)
+    assert host.labels[KEY_LABEL].startswith(testbed.host_image.rsplit(":", 1)[1])
+    assert host.attrs["Config"]["Cmd"] == ["/lib/systemd/systemd"]
+    assert "nslab/debian12-host:latest" in host.tags
+    lab = docker_client.images.get(testbed.lab_image)
+    assert lab.attrs["Config"]["Cmd"] == ["bash"]
+    assert archived_key(testbed.lab_image_archive) == lab.labels[KEY_LABEL]
+
+
+def test_lab_image_is_debian_12(docker_client: docker.DockerClient, testbed: Testbed) -> None:
+    output = docker_client.containers.run(
+        testbed.lab_image, ["cat", "/etc/debian_version"], remove=True
+    )
+    assert output.decode().startswith("12.")
