@@ -32,6 +32,7 @@ class Testbed:
     host_image: str
     lab_image: str
     lab_image_archive: Path
+    standin_root: Path  # the directory served as standin_base_url (for loopback.serve_on_loopback)
     started_server: bool  # this call (re)started the server container
 
     def env(self) -> dict[str, str]:
@@ -74,6 +75,7 @@ def up(cache: Path | None = None, mirror: str | None = None) -> Testbed:
             host_image=host_image,
             lab_image=lab_image,
             lab_image_archive=archive,
+            standin_root=repo.root,
             started_server=started,
         )
         _write_env_file(cache / ENV_FILE, testbed.env())
