@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nslab", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_testbed(commands)
+    _add_experiment(commands)
     return parser
 
 
@@ -32,6 +34,59 @@ def _run_testbed(args: argparse.Namespace) -> int:
     from lab.testbed.bed import run_action
 
     return run_action(args.action)
+
+
+def _add_experiment(commands: argparse._SubParsersAction) -> None:
+    from lab.experiment.scenarios import SCENARIOS  # stdlib only: keeps `--help` cheap on targets
+
+    parser = commands.add_parser(
+        "experiment",
+        help="run the two-container namespace experiment on this Docker host (as root)",
+        description="Start two containers the seed's way, compare /proc/PID/ns of host and "
+        "containers, check behaviour from inside, and explain every verdict from this host's "
+        "environment. Exit 0: all matched; 1: mismatches; 2: environment problem.",
+    )
+    parser.add_argument("--image", default="debian:12", help="image to run (default: debian:12)")
+    parser.add_argument(
+        "--image-archive",
+        type=Path,
+        help="load this `docker save` or root file system tarball when the image is absent",
+    )
+    parser.add_argument(
+        "--name-prefix",
+        default="container",
+        help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
+    )
+    parser.add_argument("--output-dir", type=Path, default=Path("nslab-report"))
+    parser.add_argument(
+        "--format", action="append", metavar="json,md,html", help="repeatable; default: all"
+    )
+    parser.add_argument("--lang", choices=["en", "ja"], help="default: from LANG (ja_* -> ja)")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the containers running to look at by hand"
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=[*SCENARIOS, "all"],
+        help="repeatable; default: baseline (the seed's experiment)",
+    )
+    parser.set_defaults(run=_run_experiment)
+
+
+def _run_experiment(args: argparse.Namespace) -> int:
+    from lab.experiment.command import default_lang, experiment_command
+    from lab.experiment.run import ExperimentOptions
+
+    options = ExperimentOptions(
+        image=args.image,
+        image_archive=args.image_archive,
+        name_prefix=args.name_prefix,
+        scenarios=args.scenario or ["baseline"],
+        keep=args.keep,
+        lang=args.lang or default_lang(),
+    )
+    return experiment_command(options, args.output_dir, args.format)
 
 
 def main(argv: list[str] | None = None) -> int:

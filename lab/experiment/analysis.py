@@ -1,0 +1,82 @@
+"""Pure: observations of one scenario + the environment -> the scenario's part of the report."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lab.experiment import evidence
+from lab.experiment.expectations import expect
+from lab.experiment.scenarios import ContainerSpec
+from lab.report.explain import reason_text
+from lab.report.model import (
+    ContainerInfo,
+    Expectation,
+    Fingerprint,
+    NamespaceRef,
+    NamespaceRow,
+    Relations,
+    ScenarioResult,
+)
+
+ROLES = ("host", "container1", "container2")
+
+
+def observed_relations(refs: dict[str, NamespaceRef | None]) -> Relations | None:
+    host, first, second = (refs.get(role) for role in ROLES)
+    if host is None or first is None or second is None:
+        return None
+    return Relations(
+        isolated=first.identity != second.identity,
+        container1_shares_host=first.identity == host.identity,
+        container2_shares_host=second.identity == host.identity,
+    )
+
+
+def namespace_rows(
+    fingerprint: Fingerprint,
+    specs: dict[str, ContainerSpec],
+    namespaces: dict[str, dict[str, NamespaceRef]],
+    containers: list[ContainerInfo],
+    lang: str,
+) -> list[NamespaceRow]:
+    """One row per namespace entry any of host/container1/container2 exposes."""
+    reported = {c.role: c.modes.get("cgroupns", "") for c in containers}
+    names = sorted({name for refs in namespaces.values() for name in refs})
+    rows = []
+    for name in names:
+        refs = {role: namespaces[role].get(name) for role in ROLES}
+        observed = observed_relations(refs)
+        expected = _with_text(expect(name, fingerprint, specs, reported), lang)
+        match = None if observed is None or expected is None else observed == expected.relations
+        rows.append(
+            NamespaceRow(name=name, refs=refs, observed=observed, expected=expected, match=match)
+        )
+    return rows
+
+
+def _with_text(expectation: Expectation | None, lang: str) -> Expectation | None:
+    if expectation is None:
+        return None
+    reasons = [replace(r, text=reason_text(r, lang)) for r in expectation.reasons]
+    return replace(expectation, reasons=reasons)
+
+
+def analyse(
+    name: str,
+    fingerprint: Fingerprint,
+    specs: dict[str, ContainerSpec],
+    containers: list[ContainerInfo],
+    namespaces: dict[str, dict[str, NamespaceRef]],
+    probes: dict[str, dict[str, str]],
+    lang: str,
+) -> ScenarioResult:
+    rows = namespace_rows(fingerprint, specs, namespaces, containers, lang)
+    by_type = {row.name: row.expected for row in rows if row.expected and "_for_" not in row.name}
+    checks = evidence.checks(probes, by_type, {c.role: c.id for c in containers}) if probes else []
+    return ScenarioResult(
+        name=name,
+        docker_args={role: spec.docker_args() for role, spec in specs.items()},
+        containers=containers,
+        namespaces=rows,
+        evidence=checks,
+    )

@@ -1,0 +1,49 @@
+"""`nslab experiment`: run, write the reports, print the summary, return the exit status."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lab.experiment.errors import EnvironmentProblem
+from lab.experiment.run import ExperimentOptions, run_experiment
+from lab.report.explain import ui
+from lab.report.output import FORMATS, write_reports
+from lab.report.terminal import render_terminal
+
+
+def default_lang() -> str:
+    """Japanese when the student's locale is Japanese (the course material is), else English."""
+    locale = (
+        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    )
+    return "ja" if locale.startswith("ja") else "en"
+
+
+def parse_formats(values: list[str] | None) -> list[str]:
+    """["json,md", "html"] -> ["json", "md", "html"]; None -> all formats."""
+    if not values:
+        return list(FORMATS)
+    wanted = [f.strip() for value in values for f in value.split(",") if f.strip()]
+    unknown = sorted(set(wanted) - set(FORMATS))
+    if unknown:
+        raise EnvironmentProblem(
+            f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
+        )
+    return [f for f in FORMATS if f in wanted]
+
+
+def experiment_command(
+    options: ExperimentOptions, output_dir: Path, formats: list[str] | None
+) -> int:
+    """0: every observation matched its expectation; 1: mismatches. Errors raise LabError (2)."""
+    chosen = parse_formats(formats)
+    report = run_experiment(options)
+    written = write_reports(report, output_dir, chosen, options.lang)
+    print(render_terminal(report, options.lang))
+    for path in written:
+        print(f"  {path}")
+    if options.keep:
+        command = f"docker rm -f $(docker ps -aq --filter label=nslab.run={report.run_id})"
+        print(ui("kept", options.lang, command=command))
+    return 0 if report.matched else 1

@@ -1,0 +1,253 @@
+"""Behavioural evidence: what processes inside the containers can actually see.
+
+Inode numbers say two namespaces differ; these checks show what that means. The probes need only
+/bin/sh and coreutils (Debian's minbase image has no procps or iproute2): they read /proc and /sys.
+Every check's expected outcome comes from the same Expectation as the matrix, so the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from lab.experiment.expectations import relations
+from lab.report.model import EvidenceCheck, Expectation, Relations
+
+CONTAINERS = ("container1", "container2")
+
+# Sections printed by the probe; the host's values are read by Python from the same files.
+_PROBE = r"""
+echo @@hostname; cat /proc/sys/kernel/hostname
+echo @@net
+for i in /sys/class/net/*; do [ -r "$i/address" ] && echo "${i##*/} $(cat "$i/address")"; done
+echo @@pid1; cat /proc/1/cmdline; echo
+echo @@mountinfo; cat /proc/self/mountinfo
+echo @@uid_map; cat /proc/self/uid_map
+echo @@cgroup; cat /proc/self/cgroup
+echo @@sysvipc; cat /proc/sysvipc/shm
+echo @@posixshm; ls -a /dev/shm
+"""
+
+# Made in container1 before probing: a SysV shared memory segment when util-linux's ipcmk is
+# there (it is in debian:12), else a POSIX shm file, which lives in /dev/shm and follows --ipc too.
+_MAKE_IPC = r"""
+echo @@ipc_made
+if command -v ipcmk >/dev/null 2>&1; then ipcmk -M 64; else : > "/dev/shm/$1" && echo "posix $1"; fi
+"""
+
+
+def probe_command(marker: str, make_ipc: bool) -> list[str]:
+    script = (_MAKE_IPC if make_ipc else "") + _PROBE
+    return ["sh", "-c", script, "nslab-probe", marker]
+
+
+def parse_sections(output: str) -> dict[str, str]:
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in output.replace("\0", " ").splitlines():
+        if line.startswith("@@"):
+            current = line[2:].strip()
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    return {name: "\n".join(lines).strip() for name, lines in sections.items()}
+
+
+def gather(client: Any, container_ids: dict[str, str], marker: str) -> dict[str, dict[str, str]]:
+    """Run the probe in container1 (which also makes the IPC object) and then in container2."""
+    probes = {}
+    for role in CONTAINERS:
+        exec_id = client.api.exec_create(
+            container_ids[role], probe_command(marker, role == "container1")
+        )
+        output = client.api.exec_start(exec_id["Id"])
+        probes[role] = parse_sections(output.decode(errors="replace"))
+    return probes
+
+
+def host_probe(proc_root: str = "/proc", sys_root: str = "/sys") -> dict[str, str]:
+    proc, net = Path(proc_root), Path(sys_root, "class/net")
+    interfaces = [
+        f"{i.name} {(i / 'address').read_text().strip()}"
+        for i in sorted(net.iterdir())
+        if (i / "address").is_file()
+    ]
+    return {
+        "hostname": (proc / "sys/kernel/hostname").read_text().strip(),
+        "net": "\n".join(interfaces),
+        "pid1": (proc / "1/cmdline").read_bytes().replace(b"\0", b" ").decode().strip(),
+        "mountinfo": (proc / "self/mountinfo").read_text(),
+        "uid_map": (proc / "self/uid_map").read_text(),
+        "cgroup": (proc / "self/cgroup").read_text(),
+    }
+
+
+def root_mount(mountinfo: str) -> str:
+    """What is mounted on / (the last mount there wins): "fstype source options"."""
+    root = ""
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[4] == "/" and " - " in line:
+            root = line.split(" - ", 1)[1]
+    return root
+
+
+def _normalised(value: str) -> str:
+    return " ".join(value.split())
+
+
+def checks(
+    probes: dict[str, dict[str, str]],
+    expectations: dict[str, Expectation],
+    container_ids: dict[str, str],
+) -> list[EvidenceCheck]:
+    """Pure: probe outputs (roles host, container1, container2) + expectations -> checks."""
+    found: list[EvidenceCheck] = []
+    if "uts" in expectations:
+        relations = hostname_relations(expectations["uts"], expectations.get("net"))
+        found += _compare("uts", "hostname", probes, relations, lambda p: p["hostname"])
+    if "net" in expectations:
+        found += _compare(
+            "net", "interfaces", probes, expectations["net"].relations, lambda p: p["net"]
+        )
+    if "mnt" in expectations:
+        found += _compare(
+            "mnt",
+            "root_mount",
+            probes,
+            expectations["mnt"].relations,
+            lambda p: root_mount(p["mountinfo"]),
+        )
+    if "user" in expectations:
+        found += _compare(
+            "user",
+            "uid_map",
+            probes,
+            expectations["user"].relations,
+            lambda p: _normalised(p["uid_map"]),
+        )
+    if "pid" in expectations:
+        found += _pid_one(probes, expectations["pid"])
+    if "ipc" in expectations:
+        found.append(_ipc(probes, expectations["ipc"].relations))
+    if "cgroup" in expectations:
+        found += _cgroup_root(probes, expectations["cgroup"], container_ids)
+    return found
+
+
+def hostname_relations(uts: Expectation, net: Expectation | None) -> Relations:
+    """Whose hostname each container shows.
+
+    Docker gives a container that uses another's network (--network=host or container:<first>)
+    that network owner's hostname, while its UTS namespace stays its own: equal names are then
+    expected even between different UTS namespaces.
+    """
+    sources = dict(uts.memberships)
+    for role in CONTAINERS:
+        joined = net.memberships[role] if net else "own"
+        if sources[role] != "host" and joined in ("host", "container1"):
+            sources[role] = joined
+    return relations(sources)
+
+
+def _compare(namespace, check, probes, relations: Relations, value) -> list[EvidenceCheck]:
+    """container1 vs container2, then each container vs the host: same exactly when shared."""
+    values = {role: value(probes[role]) for role in ("host", *CONTAINERS)}
+    pairs = [
+        ("between", ("container1", "container2"), not relations.isolated),
+        ("container1_host", ("container1", "host"), relations.container1_shares_host),
+        ("container2_host", ("container2", "host"), relations.container2_shares_host),
+    ]
+    results = []
+    for suffix, (a, b), expect_same in pairs:
+        same = values[a] == values[b]
+        results.append(
+            EvidenceCheck(
+                namespace=namespace,
+                check=f"{namespace}.{check}.{suffix}",
+                expected=_same(expect_same),
+                observed=_same(same),
+                passed=same == expect_same,
+                detail={a: values[a], b: values[b]},
+            )
+        )
+    return results
+
+
+def _same(flag: bool) -> str:
+    return "same" if flag else "different"
+
+
+def _pid_one(probes, expectation: Expectation) -> list[EvidenceCheck]:
+    """PID 1 inside is the container's own `sleep infinity`, or the host's init under --pid=host."""
+    results = []
+    for role in CONTAINERS:
+        on_host = expectation.memberships[role] == "host"
+        expected = probes["host"]["pid1"] if on_host else "sleep infinity"
+        observed = probes[role]["pid1"]
+        results.append(
+            EvidenceCheck(
+                namespace="pid",
+                check=f"pid.pid1.{role}",
+                expected="host_init" if on_host else "own_command",
+                observed="host_init"
+                if observed == probes["host"]["pid1"]
+                else ("own_command" if observed == "sleep infinity" else "other"),
+                passed=observed == expected,
+                detail={role: observed, "host": probes["host"]["pid1"]},
+            )
+        )
+    return results
+
+
+def _ipc(probes, relations: Relations) -> EvidenceCheck:
+    made = probes["container1"].get("ipc_made", "")
+    seen_by_second = "no object made"
+    if made.startswith("posix "):
+        seen = made.split()[1] in probes["container2"].get("posixshm", "").split()
+        seen_by_second = f"/dev/shm/{made.split()[1]}"
+    elif made:
+        shmid = made.rsplit(":", 1)[-1].strip()
+        rows = probes["container2"].get("sysvipc", "").splitlines()[1:]
+        seen = any(len(r.split()) > 1 and r.split()[1] == shmid for r in rows)
+        seen_by_second = f"SysV shm id {shmid}"
+    else:
+        seen = False
+    expect_seen = not relations.isolated
+    return EvidenceCheck(
+        namespace="ipc",
+        check="ipc.object_visible",
+        expected="visible" if expect_seen else "invisible",
+        observed=("visible" if seen else "invisible") if made else "not_created",
+        passed=bool(made) and seen == expect_seen,
+        detail={"container1": made or "(nothing)", "container2": seen_by_second},
+    )
+
+
+def _cgroup_root(
+    probes, expectation: Expectation, container_ids: dict[str, str]
+) -> list[EvidenceCheck]:
+    """Own cgroup namespace: a container sees its cgroup as "/"; with the host's, its full path."""
+    results = []
+    for role in CONTAINERS:
+        lines = probes[role]["cgroup"].splitlines()
+        paths = [line.split(":", 2)[2] for line in lines if line.count(":") >= 2]
+        at_root = bool(paths) and all(p == "/" for p in paths)
+        expect_root = expectation.memberships[role] != "host"
+        results.append(
+            EvidenceCheck(
+                namespace="cgroup",
+                check=f"cgroup.paths.{role}",
+                expected="root" if expect_root else "host_path",
+                observed="root" if at_root else "host_path",
+                passed=at_root == expect_root
+                and (at_root or any(container_ids[role] in p for p in paths)),
+                detail={role: lines[0] if lines else "", "container_id": container_ids[role][:12]},
+            )
+        )
+    return results
+
+
+def probe_marker(run_id: str) -> str:
+    return f"nslab-{run_id}-{os.getpid()}"

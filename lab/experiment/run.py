@@ -1,0 +1,150 @@
+"""One entry point: run_experiment(options) -> Report. The only module that sequences I/O."""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+import lab
+from lab.experiment import containers as lab_containers
+from lab.experiment import evidence, fingerprint, images
+from lab.experiment.analysis import analyse
+from lab.experiment.errors import EnvironmentProblem
+from lab.experiment.namespaces import read_namespaces, read_nspid
+from lab.experiment.scenarios import Scenario, select
+from lab.report.model import (
+    ContainerInfo,
+    Fingerprint,
+    NamespaceRef,
+    Report,
+    Runtime,
+    ScenarioResult,
+)
+
+DEFAULT_IMAGE = "debian:12"
+
+
+@dataclass(frozen=True)
+class ExperimentOptions:
+    image: str = DEFAULT_IMAGE
+    image_archive: Path | None = None
+    name_prefix: str = "container"
+    scenarios: list[str] = field(default_factory=lambda: ["baseline"])
+    keep: bool = False
+    lang: str = "en"
+
+
+def run_experiment(options: ExperimentOptions) -> Report:
+    try:
+        scenarios = select(options.scenarios)
+    except KeyError as unknown:
+        raise EnvironmentProblem(
+            f"unknown scenario {unknown}; see `nslab experiment --help`"
+        ) from None
+    if os.geteuid() != 0:
+        raise EnvironmentProblem(
+            "run as root (sudo python3 -m lab experiment): reading another process's "
+            "/proc/PID/ns needs root"
+        )
+    started, clock = datetime.now(UTC), time.monotonic()
+    client = _connect()
+    reference, host_refs = fingerprint.host_namespaces()
+    facts = fingerprint.collect(client.version(), client.info(), reference, sorted(host_refs))
+    images.ensure_image(client, options.image, options.image_archive)
+    owner = lab_containers.Owner.of(os.getpid(), facts.boot_id)
+    if owner is None:
+        raise EnvironmentProblem("cannot read this process's own /proc entry; is /proc mounted?")
+    lab_containers.remove_leftovers(client, facts.boot_id)
+    run_id = secrets.token_hex(4)
+    launcher = lab_containers.Launcher(
+        client, run_id, owner, options.image, options.name_prefix, options.keep
+    )
+    results: list[ScenarioResult] = []
+    finished = False
+    with lab_containers.signals_raise():
+        try:
+            for scenario in scenarios:
+                results.append(
+                    _run_scenario(client, launcher, scenario, facts, host_refs, options.lang)
+                )
+                if not options.keep:
+                    lab_containers.remove_run(client, run_id)
+            finished = True
+        finally:
+            if not (finished and options.keep):
+                with lab_containers.signals_deferred():
+                    lab_containers.remove_run(client, run_id)
+    return Report(
+        run_id=run_id,
+        started_at=started.isoformat(timespec="seconds"),
+        duration_seconds=round(time.monotonic() - clock, 3),
+        lang=options.lang,
+        image=options.image,
+        runtime=Runtime(lab.__version__, platform.python_version(), docker.__version__),
+        fingerprint=facts,
+        scenarios=results,
+    )
+
+
+def _connect() -> Any:
+    # No pinned API version: the SDK negotiates, which Engine 29 (API >= 1.44 only) needs.
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise EnvironmentProblem(
+            f"cannot reach the Docker engine ({error}). Is dockerd running, DOCKER_HOST right? "
+            "Install Docker Engine first (the docker_engine role or Docker's Debian steps)."
+        ) from None
+    return client
+
+
+def _run_scenario(
+    client: Any,
+    launcher: lab_containers.Launcher,
+    scenario: Scenario,
+    facts: Fingerprint,
+    host_refs: dict[str, NamespaceRef],
+    lang: str,
+) -> ScenarioResult:
+    ids: dict[str, str] = {}
+    specs = {}
+    for role, spec in scenario.specs().items():
+        specs[role] = spec
+        ids[role] = launcher.start(scenario.name, role, spec.resolved(ids.get("container1", "")))
+    infos = [_describe(client, role, ids[role]) for role in ids]
+    namespaces = {"host": host_refs} | {c.role: read_namespaces(c.host_pid) for c in infos}
+    probes = {"host": evidence.host_probe()} | evidence.gather(
+        client, ids, f"nslab-{launcher.run_id}"
+    )
+    return analyse(scenario.name, facts, specs, infos, namespaces, probes, lang)
+
+
+def _describe(client: Any, role: str, container_id: str) -> ContainerInfo:
+    data = client.api.inspect_container(container_id)
+    host_config, pid = data["HostConfig"], data["State"]["Pid"]
+    return ContainerInfo(
+        role=role,
+        name=data["Name"].lstrip("/"),
+        id=data["Id"],
+        image=data["Config"]["Image"],
+        host_pid=pid,
+        nspid=read_nspid(pid),
+        state=data["State"]["Status"],
+        modes={
+            "pid": host_config.get("PidMode") or "",
+            "network": host_config.get("NetworkMode") or "",
+            "ipc": host_config.get("IpcMode") or "",
+            "uts": host_config.get("UTSMode") or "",
+            "cgroupns": host_config.get("CgroupnsMode") or "",
+        },
+    )

@@ -1,0 +1,97 @@
+"""The seed's experiment and the variations that each switch one isolation off (or on).
+
+A scenario says only how the two containers are started. What that changes in the predictions
+follows from the modes in expectations.py, so a new scenario needs no new prediction code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Stands for "the first container" in a mode such as container:<first>; replaced by its id at start.
+FIRST = "<first>"
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """Namespace-related `docker run` options; "" leaves the engine's default."""
+
+    pid_mode: str = ""
+    network_mode: str = ""
+    ipc_mode: str = ""
+    uts_mode: str = ""
+    cgroupns_mode: str = ""
+
+    def docker_args(self) -> list[str]:
+        flags = {
+            "--pid": self.pid_mode,
+            "--network": self.network_mode,
+            "--ipc": self.ipc_mode,
+            "--uts": self.uts_mode,
+            "--cgroupns": self.cgroupns_mode,
+        }
+        return [f"{flag}={value}" for flag, value in flags.items() if value]
+
+    def resolved(self, first_id: str) -> ContainerSpec:
+        def fill(mode: str) -> str:
+            return mode.replace(FIRST, first_id)
+
+        return ContainerSpec(
+            pid_mode=fill(self.pid_mode),
+            network_mode=fill(self.network_mode),
+            ipc_mode=fill(self.ipc_mode),
+            uts_mode=fill(self.uts_mode),
+            cgroupns_mode=self.cgroupns_mode,
+        )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    first: ContainerSpec
+    second: ContainerSpec
+
+    def specs(self) -> dict[str, ContainerSpec]:
+        return {"container1": self.first, "container2": self.second}
+
+
+_DEFAULT = ContainerSpec()
+_JOIN_FIRST = f"container:{FIRST}"
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("baseline", _DEFAULT, _DEFAULT),
+        Scenario("pid-host", _DEFAULT, ContainerSpec(pid_mode="host")),
+        Scenario("net-host", _DEFAULT, ContainerSpec(network_mode="host")),
+        Scenario("net-container", _DEFAULT, ContainerSpec(network_mode=_JOIN_FIRST)),
+        Scenario(
+            "ipc-container",
+            ContainerSpec(ipc_mode="shareable"),
+            ContainerSpec(ipc_mode=_JOIN_FIRST),
+        ),
+        Scenario("uts-host", _DEFAULT, ContainerSpec(uts_mode="host")),
+        Scenario(
+            "cgroupns-host",
+            ContainerSpec(cgroupns_mode="host"),
+            ContainerSpec(cgroupns_mode="host"),
+        ),
+        Scenario(
+            "cgroupns-private",
+            ContainerSpec(cgroupns_mode="private"),
+            ContainerSpec(cgroupns_mode="private"),
+        ),
+    )
+}
+
+
+def select(names: list[str]) -> list[Scenario]:
+    """Scenarios by name in a stable order; "all" means every one. Unknown names raise KeyError."""
+    if not names:
+        return [SCENARIOS["baseline"]]
+    if "all" in names:
+        return list(SCENARIOS.values())
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return [s for s in SCENARIOS.values() if s.name in names]

@@ -1,0 +1,87 @@
+"""Turn codes in a report into sentences of one language (shared by every renderer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lab.report.messages import CHECKS, LANGUAGES, OUTCOMES, REASONS, SEED_CORRECTION, THIS_HOST, UI
+from lab.report.model import EvidenceCheck, Reason, Report, ScenarioResult
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "en"
+
+
+def ui(key: str, lang: str, **params: object) -> str:
+    return UI[_lang(lang)][key].format(**params)
+
+
+def reason_text(reason: Reason, lang: str) -> str:
+    templates = REASONS[_lang(lang)]
+    text = templates.get(reason.code, templates["none"]).format_map(_Defaulting(reason.params))
+    containers = reason.params.get("containers") or []
+    # Name the container only when the two containers have different explanations.
+    return f"{containers[0]}: {text}" if len(containers) == 1 else text
+
+
+class _Defaulting(dict):
+    """A missing fact shows as "?" rather than breaking the whole report."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def check_label(check: EvidenceCheck, lang: str) -> str:
+    labels = CHECKS[_lang(lang)]
+    parts = check.check.split(".")
+    probe, rest = ".".join(parts[:2]), parts[2:]
+    if rest and rest[0] in ("container1", "container2"):
+        return labels.get(probe, probe).format(role=rest[0])
+    label = labels.get(probe, probe)
+    return f"{label}: {labels[rest[0]]}" if rest and rest[0] in labels else label
+
+
+def outcome(word: str, lang: str) -> str:
+    return OUTCOMES[_lang(lang)].get(word, word)
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    seed_correction: str
+    this_host: str | None
+    points: list[str]
+
+
+def conclusion(report: Report, lang: str) -> Conclusion:
+    """The seed corrected, then what the baseline (the seed's experiment) showed on this host."""
+    lang = _lang(lang)
+    baseline = next((s for s in report.scenarios if s.name == "baseline"), None)
+    if baseline is None:
+        return Conclusion(SEED_CORRECTION[lang], None, [])
+    words = THIS_HOST[lang]
+    docker = report.fingerprint.docker
+    summary = words["summary"].format(
+        hostname=report.fingerprint.hostname,
+        engine=docker.server_version,
+        cgroup_version=docker.cgroup_version,
+        kernel=report.fingerprint.kernel,
+    )
+    isolated, shared = _split(baseline)
+    points = [
+        words["isolated"].format(types=", ".join(isolated) or words["none"]),
+        words["shared"].format(types=", ".join(shared) or words["none"]),
+    ]
+    for row in baseline.namespaces:
+        if row.name in shared and row.expected is not None:
+            points += [f"{row.name}: {reason_text(r, lang)}" for r in row.expected.reasons]
+    return Conclusion(SEED_CORRECTION[lang], summary, points)
+
+
+def _split(scenario: ScenarioResult) -> tuple[list[str], list[str]]:
+    """Observed, and only the base types (pid_for_children repeats pid)."""
+    isolated, shared = [], []
+    for row in scenario.namespaces:
+        if row.observed is None or row.name.endswith("_for_children"):
+            continue
+        (isolated if row.observed.isolated else shared).append(row.name)
+    return isolated, shared

@@ -1,0 +1,250 @@
+"""Every sentence the report shows, in English and Japanese (the course material is Japanese).
+
+Reasons are templates filled from the facts an expectation was derived from ({engine}, {kernel},
+...); {containers} is the list of containers a reason applies to.
+"""
+
+# A message catalogue: sentences stay on one line each, and Japanese text uses full-width
+# punctuation on purpose.
+# ruff: noqa: E501, RUF001
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ja")
+
+REASONS: dict[str, dict[str, str]] = {
+    "en": {
+        "mnt.own": "Docker always gives a container its own mount namespace: its image is its root file system.",
+        "uts.own": "Docker creates a UTS namespace per container, so each has its own hostname.",
+        "uts.host": "Started with {flag}: the container uses the host's UTS namespace and hostname.",
+        "net.own": "Docker creates a network namespace per container (own interfaces, addresses, ports).",
+        "net.host": "Started with {flag}: the container uses the host's network namespace.",
+        "net.container": "Started with {flag}: the container joins the first container's network namespace.",
+        "ipc.own": "Docker's default IPC mode is private: a new IPC namespace per container.",
+        "ipc.shareable": "Started with {flag}: an IPC namespace of its own that other containers may join.",
+        "ipc.container": "Started with {flag}: the container joins the first container's IPC namespace.",
+        "ipc.host": "Started with {flag}: the container uses the host's IPC namespace.",
+        "pid.own": "Docker creates a PID namespace per container: its command is PID 1 inside.",
+        "pid.host": "Started with {flag}: the container uses the host's PID namespace and sees all host processes.",
+        "pid.container": "Started with {flag}: the container joins the first container's PID namespace.",
+        "cgroup.requested_host": "Started with {flag}: the container stays in the host's cgroup namespace.",
+        "cgroup.requested_private": "Started with {flag}: the container gets its own cgroup namespace.",
+        "cgroup.engine_old": "Docker {engine} predates cgroup namespaces (Engine 20.10): containers stay in the host's.",
+        "cgroup.engine_configured": "The engine reports cgroupns mode {mode} for this container (its configured default-cgroupns-mode), not the usual default for cgroup v{cgroup_version}.",
+        "cgroup.default_v1": "This host uses cgroup v1, where Docker {engine} defaults to --cgroupns=host: containers stay in the host's cgroup namespace.",
+        "cgroup.default_v2": "This host uses cgroup v2, where Docker {engine} defaults to --cgroupns=private: a cgroup namespace per container.",
+        "cgroup.default_host": "Docker {engine} defaults to --cgroupns=host here.",
+        "cgroup.default_private": "Docker {engine} defaults to --cgroupns=private here.",
+        "user.no_remap": "userns-remap is off and the engine is not rootless (security options: {security_options}): Docker creates no user namespace, so containers stay in the host's initial one and root inside is root outside.",
+        "user.remap": "userns-remap is on (security options: {security_options}): each container gets a user namespace mapping its root to an unprivileged host range.",
+        "user.rootless": "Rootless engine (security options: {security_options}): containers share the engine's user namespace, not the host's.",
+        "time.engine_old": "Docker {engine} creates no time namespaces (they arrived in Engine 29.5): containers stay in the host's.",
+        "time.kernel_old": "Kernel {kernel} offers no time namespaces (they need Linux 5.6+ built with them): containers stay in the host's.",
+        "time.feature_off": "Docker {engine} could create time namespaces on kernel {kernel}, but the engine runs with time-namespaces=false ({source}).",
+        "time.private": "Docker {engine} (29.5+) on kernel {kernel} (5.6+) with the time-namespaces feature on: a time namespace per container.",
+        "none": "nslab has no prediction for this namespace type.",
+    },
+    "ja": {
+        "mnt.own": "Dockerは常にコンテナごとにmount名前空間を作ります（イメージがそのコンテナのルートファイルシステムになります）。",
+        "uts.own": "Dockerはコンテナごとにuts名前空間を作るため、それぞれ独自のホスト名を持ちます。",
+        "uts.host": "{flag} で起動したため、このコンテナはホストのuts名前空間とホスト名を使います。",
+        "net.own": "Dockerはコンテナごとにnetwork名前空間を作ります（独自のインターフェース・アドレス・ポート）。",
+        "net.host": "{flag} で起動したため、このコンテナはホストのnetwork名前空間を使います。",
+        "net.container": "{flag} で起動したため、このコンテナは1つ目のコンテナのnetwork名前空間に参加します。",
+        "ipc.own": "DockerのIPCモードの既定はprivateで、コンテナごとに新しいipc名前空間を作ります。",
+        "ipc.shareable": "{flag} で起動したため、他のコンテナが参加できる独自のipc名前空間を持ちます。",
+        "ipc.container": "{flag} で起動したため、このコンテナは1つ目のコンテナのipc名前空間に参加します。",
+        "ipc.host": "{flag} で起動したため、このコンテナはホストのipc名前空間を使います。",
+        "pid.own": "Dockerはコンテナごとにpid名前空間を作ります。コンテナ内ではそのコマンドがPID 1になります。",
+        "pid.host": "{flag} で起動したため、このコンテナはホストのpid名前空間を使い、ホストの全プロセスが見えます。",
+        "pid.container": "{flag} で起動したため、このコンテナは1つ目のコンテナのpid名前空間に参加します。",
+        "cgroup.requested_host": "{flag} で起動したため、このコンテナはホストのcgroup名前空間に留まります。",
+        "cgroup.requested_private": "{flag} で起動したため、このコンテナは独自のcgroup名前空間を持ちます。",
+        "cgroup.engine_old": "Docker {engine} はcgroup名前空間に対応する前の版（Engine 20.10で導入）のため、コンテナはホストのcgroup名前空間に留まります。",
+        "cgroup.engine_configured": "エンジンはこのコンテナのcgroupnsモードを {mode} と報告しています（default-cgroupns-modeの設定）。cgroup v{cgroup_version} の通常の既定とは異なります。",
+        "cgroup.default_v1": "このホストはcgroup v1で、Docker {engine} の既定は --cgroupns=host です。コンテナはホストのcgroup名前空間に留まります。",
+        "cgroup.default_v2": "このホストはcgroup v2で、Docker {engine} の既定は --cgroupns=private です。コンテナごとにcgroup名前空間を作ります。",
+        "cgroup.default_host": "ここではDocker {engine} の既定は --cgroupns=host です。",
+        "cgroup.default_private": "ここではDocker {engine} の既定は --cgroupns=private です。",
+        "user.no_remap": "userns-remapが無効で、rootlessモードでもありません（セキュリティオプション: {security_options}）。Dockerはuser名前空間を作らないため、コンテナはホストの初期user名前空間に留まり、コンテナ内のrootはホストのrootと同じです。",
+        "user.remap": "userns-remapが有効です（セキュリティオプション: {security_options}）。コンテナごとに、コンテナ内のrootをホストの非特権UID範囲に対応づけるuser名前空間を作ります。",
+        "user.rootless": "rootlessモードのエンジンです（セキュリティオプション: {security_options}）。コンテナはホストではなくエンジンのuser名前空間を共有します。",
+        "time.engine_old": "Docker {engine} はtime名前空間を作りません（Engine 29.5で導入）。コンテナはホストのtime名前空間に留まります。",
+        "time.kernel_old": "カーネル {kernel} はtime名前空間を提供しません（Linux 5.6以降かつ有効化されたビルドが必要）。コンテナはホストのtime名前空間に留まります。",
+        "time.feature_off": "Docker {engine} はカーネル {kernel} 上でtime名前空間を作れますが、エンジンが time-namespaces=false で動いています（{source}）。",
+        "time.private": "Docker {engine}（29.5以降）、カーネル {kernel}（5.6以降）、time-namespaces機能が有効なため、コンテナごとにtime名前空間を作ります。",
+        "none": "nslabはこの名前空間の種類について予測を持ちません。",
+    },
+}
+
+# Evidence check labels: "<namespace>.<probe>" and the pair/container it compares.
+CHECKS: dict[str, dict[str, str]] = {
+    "en": {
+        "uts.hostname": "hostname",
+        "net.interfaces": "network interfaces (name, MAC)",
+        "mnt.root_mount": "what is mounted on /",
+        "user.uid_map": "/proc/self/uid_map",
+        "pid.pid1": "PID 1 as seen inside {role}",
+        "ipc.object_visible": "IPC object made in container1, looked for in container2",
+        "cgroup.paths": "/proc/self/cgroup paths in {role}",
+        "between": "container1 vs container2",
+        "container1_host": "container1 vs host",
+        "container2_host": "container2 vs host",
+    },
+    "ja": {
+        "uts.hostname": "ホスト名",
+        "net.interfaces": "ネットワークインターフェース（名前、MAC）",
+        "mnt.root_mount": "/ にマウントされているもの",
+        "user.uid_map": "/proc/self/uid_map",
+        "pid.pid1": "{role} の中から見たPID 1",
+        "ipc.object_visible": "container1で作ったIPCオブジェクトをcontainer2で探す",
+        "cgroup.paths": "{role} の /proc/self/cgroup のパス",
+        "between": "container1 と container2",
+        "container1_host": "container1 とホスト",
+        "container2_host": "container2 とホスト",
+    },
+}
+
+OUTCOMES: dict[str, dict[str, str]] = {
+    "en": {
+        "same": "same",
+        "different": "different",
+        "visible": "visible",
+        "invisible": "invisible",
+        "not_created": "not created",
+        "root": "/ (own root)",
+        "host_path": "host path",
+        "own_command": "own command (sleep infinity)",
+        "host_init": "host's PID 1",
+        "other": "something else",
+    },
+    "ja": {
+        "same": "同じ",
+        "different": "異なる",
+        "visible": "見える",
+        "invisible": "見えない",
+        "not_created": "作成できず",
+        "root": "/（独自のルート）",
+        "host_path": "ホストのパス",
+        "own_command": "自分のコマンド（sleep infinity）",
+        "host_init": "ホストのPID 1",
+        "other": "その他",
+    },
+}
+
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "nslab: namespaces of two Docker containers",
+        "environment": "Environment",
+        "containers": "Containers",
+        "matrix": "Namespaces",
+        "evidence": "Behavioural evidence",
+        "conclusion": "Conclusion",
+        "scenario": "Scenario",
+        "type": "type",
+        "host": "host",
+        "isolated": "isolated between containers",
+        "shares_host": "shared with host (c1/c2)",
+        "expected": "expected",
+        "observed": "observed",
+        "result": "result",
+        "why": "why",
+        "check": "check",
+        "detail": "detail",
+        "yes": "yes",
+        "no": "no",
+        "ok": "OK",
+        "mismatch": "MISMATCH",
+        "unknown": "-",
+        "name": "name",
+        "id": "id",
+        "host_pid": "host PID",
+        "pid_inside": "PID inside",
+        "state": "state",
+        "flags": "docker run flags",
+        "none": "(defaults)",
+        "all_matched": "Every observation matched its expectation.",
+        "mismatches": "{count} mismatch(es): {items}",
+        "host_reference_pid1": "host = PID 1",
+        "host_reference_self": "host = this process (PID {pid}; PID 1's namespaces are not readable here)",
+        "run": "run",
+        "kept": "Containers kept. Remove them with: {command}",
+    },
+    "ja": {
+        "title": "nslab: 2つのDockerコンテナの名前空間",
+        "environment": "環境",
+        "containers": "コンテナ",
+        "matrix": "名前空間",
+        "evidence": "挙動による確認",
+        "conclusion": "結論",
+        "scenario": "シナリオ",
+        "type": "種類",
+        "host": "ホスト",
+        "isolated": "コンテナ間で分離",
+        "shares_host": "ホストと共有 (c1/c2)",
+        "expected": "予測",
+        "observed": "観測",
+        "result": "判定",
+        "why": "理由",
+        "check": "確認内容",
+        "detail": "詳細",
+        "yes": "はい",
+        "no": "いいえ",
+        "ok": "一致",
+        "mismatch": "不一致",
+        "unknown": "-",
+        "name": "名前",
+        "id": "ID",
+        "host_pid": "ホストでのPID",
+        "pid_inside": "コンテナ内のPID",
+        "state": "状態",
+        "flags": "docker run のオプション",
+        "none": "（既定）",
+        "all_matched": "すべての観測が予測と一致しました。",
+        "mismatches": "不一致 {count} 件: {items}",
+        "host_reference_pid1": "ホスト = PID 1",
+        "host_reference_self": "ホスト = このプロセス（PID {pid}。ここではPID 1の名前空間を読めません）",
+        "run": "実行",
+        "kept": "コンテナを残しました。削除するには: {command}",
+    },
+}
+
+# The seed document's conclusion, corrected. Its facts are the seed's own table (Debian 12.11,
+# docker-ce of July 2025, cgroup v2), so this paragraph is fixed; the one about this host is not.
+SEED_CORRECTION: dict[str, str] = {
+    "en": (
+        "The seed document concludes that all namespaces of the two containers are separated. "
+        "Its own `ls -l /proc/PID/ns` output says otherwise: time (4026531834) and user "
+        "(4026531837) have the same inode in both containers. Those are the host's initial "
+        "namespaces: Docker before Engine 29.5 creates no time namespace, and without "
+        "userns-remap or a rootless engine it creates no user namespace, so root in a container "
+        "is root on the host. Only cgroup, ipc, mnt, net, pid and uts were separated. "
+        "(Its script also assigns pid1 twice and never sets $pid2.)"
+    ),
+    "ja": (
+        "元の資料は「コンテナ同士すべてのnamespaceが分離されている」と結論づけていますが、"
+        "資料自身の `ls -l /proc/PID/ns` の結果はそうなっていません。time（4026531834）と"
+        "user（4026531837）は両方のコンテナで同じinode番号です。これらはホストの初期名前空間です。"
+        "Docker Engine 29.5より前はtime名前空間を作らず、userns-remapやrootlessモードを使わない限り"
+        "user名前空間も作らないため、コンテナ内のrootはホストのrootと同じです。"
+        "分離されていたのはcgroup、ipc、mnt、net、pid、utsだけです。"
+        "（また、資料のスクリプトは pid1 に2回代入しており、$pid2 は設定されません。）"
+    ),
+}
+
+THIS_HOST: dict[str, dict[str, str]] = {
+    "en": {
+        "summary": "On this host ({hostname}: Docker {engine}, cgroup v{cgroup_version}, kernel {kernel}), "
+        "the seed's experiment shows:",
+        "isolated": "separated between the two containers: {types}",
+        "shared": "shared by both containers (with the host): {types}",
+        "none": "none",
+    },
+    "ja": {
+        "summary": "このホスト（{hostname}: Docker {engine}、cgroup v{cgroup_version}、カーネル {kernel}）"
+        "で資料の実験を行った結果:",
+        "isolated": "2つのコンテナ間で分離: {types}",
+        "shared": "両方のコンテナで共有（ホストと同じ）: {types}",
+        "none": "なし",
+    },
+}

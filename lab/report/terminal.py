@@ -1,0 +1,87 @@
+"""The summary printed on stdout: the matrix like the seed's `ls -l`, verdicts, mismatches."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from lab.report.explain import check_label, conclusion, outcome, ui
+from lab.report.layout import host_reference_text, relations_cells, row_result
+from lab.report.model import Report, ScenarioResult
+
+
+def render_terminal(report: Report, lang: str) -> str:
+    fp, docker = report.fingerprint, report.fingerprint.docker
+    lines = [
+        f"nslab experiment: {ui('run', lang)} {report.run_id}, image {report.image}, "
+        f"{report.duration_seconds:.1f} s",
+        f"{fp.hostname}: {fp.os_release.get('PRETTY_NAME', '?')}, kernel {fp.kernel}, "
+        f"Docker {docker.server_version}, cgroup v{docker.cgroup_version}",
+        host_reference_text(report, lang),
+    ]
+    for scenario in report.scenarios:
+        lines += ["", *_scenario(scenario, lang)]
+    text = conclusion(report, lang)
+    if text.this_host:
+        lines += ["", text.this_host, *[f"  - {p}" for p in text.points[:2]]]
+    lines.append("")
+    if report.matched:
+        lines.append(ui("all_matched", lang))
+    else:
+        lines.append(
+            ui("mismatches", lang, count=len(report.mismatches), items=", ".join(report.mismatches))
+        )
+    return "\n".join(lines)
+
+
+def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
+    who = "  ".join(
+        f"{c.role}={c.name} (PID {' '.join([str(c.host_pid), *scenario.docker_args[c.role]])})"
+        for c in scenario.containers
+    )
+    header = [
+        ui("type", lang),
+        ui("host", lang),
+        "container1",
+        "container2",
+        ui("isolated", lang),
+        ui("shares_host", lang),
+        ui("result", lang),
+    ]
+    rows = []
+    for row in scenario.namespaces:
+        isolated, host = relations_cells(row.observed, lang)
+        links = [
+            row.refs[r].link if row.refs.get(r) else "-"
+            for r in ("host", "container1", "container2")
+        ]
+        rows.append([row.name, *links, isolated, host, row_result(row, lang)])
+    lines = [f"== {scenario.name} ==  {who}", *_columns([header, *rows])]
+    passed = sum(e.passed for e in scenario.evidence)
+    lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
+    for check in scenario.evidence:
+        if not check.passed:
+            lines.append(
+                f"  {ui('mismatch', lang)}: {check_label(check, lang)}: "
+                f"{ui('expected', lang)} {outcome(check.expected, lang)}, "
+                f"{ui('observed', lang)} {outcome(check.observed, lang)}"
+            )
+    for row in scenario.namespaces:
+        if row.match is False and row.expected:
+            isolated, host = relations_cells(row.expected.relations, lang)
+            lines.append(
+                f"  {ui('mismatch', lang)}: {row.name}: {ui('expected', lang)} {isolated}, {host}"
+            )
+    return lines
+
+
+def _width(text: str) -> int:
+    # Japanese headers take two terminal columns per character.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
