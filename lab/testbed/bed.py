@@ -48,7 +48,13 @@ class Testbed:
         }
 
 
-def up(cache: Path | None = None, mirror: str | None = None) -> Testbed:
+def up(
+    cache: Path | None = None,
+    mirror: str | None = None,
+    *,
+    network: str = NETWORK,
+    server_name: str = SERVER_NAME,
+) -> Testbed:
     """Build what is missing (cached by inputs), start the stand-in server, write testbed.env."""
     cache = cache or cache_dir()
     mirror = mirror or os.environ.get("NSLAB_DEBIAN_MIRROR") or DEFAULT_MIRROR
@@ -58,17 +64,17 @@ def up(cache: Path | None = None, mirror: str | None = None) -> Testbed:
         lab_image = images.ensure_image(client, images.lab_recipe(mirror), cache)
         archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
         repo = ensure_standin(cache)
-        server.ensure_network(client, NETWORK)
+        server.ensure_network(client, network)
         plan = server.ServerPlan(
-            network=NETWORK,
-            name=SERVER_NAME,
+            network=network,
+            name=server_name,
             image=host_image,
             root=repo.root,
             key_sha256=repo.key_sha256,
         )
         started = server.ensure_server(client, plan)
         testbed = Testbed(
-            network=NETWORK,
+            network=network,
             standin_base_url=plan.base_url,
             fingerprint=repo.fingerprint,
             key_sha256=repo.key_sha256,
@@ -82,19 +88,32 @@ def up(cache: Path | None = None, mirror: str | None = None) -> Testbed:
     return testbed
 
 
-def down(cache: Path | None = None, *, only_if_unused: bool = False) -> bool:
+def down(
+    cache: Path | None = None,
+    *,
+    only_if_unused: bool = False,
+    network: str = NETWORK,
+    server_name: str = SERVER_NAME,
+) -> bool:
     """Remove the server container and the network (the cache stays); return True if removed.
 
-    With `only_if_unused`, leave everything running while other containers still use the
-    network: another test session on this machine may be relying on the stand-in.
+    While other containers still use the network, refuse; with `only_if_unused`, quietly leave
+    everything running instead: another test session on this machine may rely on the stand-in.
     """
     cache = cache or cache_dir()
     client = _docker()
     with locked(cache):
-        if only_if_unused and server.other_containers_on(client, NETWORK, SERVER_NAME):
+        users = server.other_containers_on(client, network, server_name)
+        if users and only_if_unused:
             return False
-        server.remove_server(client, SERVER_NAME)
-        server.remove_network(client, NETWORK)
+        if users:
+            # Checked before removing anything, so a refused `down` leaves a working test bed.
+            raise LabError(
+                f"containers still use network {network} ({', '.join(users)}): "
+                "remove those test hosts first"
+            )
+        server.remove_server(client, server_name)
+        server.remove_network(client, network)
         (cache / ENV_FILE).unlink(missing_ok=True)
     return True
 

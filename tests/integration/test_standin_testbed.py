@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import docker
 import pytest
 
-from lab.testbed import Testbed, up
+from lab.testbed import Testbed, down, up
 from lab.testbed.bed import render_env
 from lab.testbed.cache import cache_dir
 from lab.testbed.images import KEY_LABEL, archived_key
@@ -64,3 +66,26 @@ def test_lab_image_is_debian_12(docker_client: docker.DockerClient, testbed: Tes
         testbed.lab_image, ["cat", "/etc/debian_version"], remove=True
     )
     assert output.decode().startswith("12.")
+
+
+def test_up_recovers_a_stopped_server_and_down_removes_it(
+    docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    # Its own network, server and cache, so the session's shared test bed is not disturbed.
+    suffix = f"t{os.getpid()}"
+    names = {"network": f"nslab-testbed-{suffix}", "server_name": f"nslab-standin-{suffix}"}
+    try:
+        first = up(tmp_path, **names)
+        assert first.started_server
+        assert (tmp_path / "testbed.env").exists()
+        assert first.standin_base_url == f"http://{names['server_name']}:{PORT}"
+
+        docker_client.containers.get(names["server_name"]).stop(timeout=1)
+        assert up(tmp_path, **names).started_server
+        assert not up(tmp_path, **names).started_server
+    finally:
+        assert down(tmp_path, **names)
+    assert not docker_client.containers.list(all=True, filters={"name": names["server_name"]})
+    assert not docker_client.networks.list(names=[names["network"]])
+    assert not (tmp_path / "testbed.env").exists()
+    assert down(tmp_path, **names)  # nothing left to remove is not an error
