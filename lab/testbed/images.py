@@ -7,6 +7,7 @@ import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import docker
 import docker.errors
@@ -129,7 +130,7 @@ def archived_key(archive: Path) -> str | None:
     return (config.get("config", {}).get("Labels") or {}).get(KEY_LABEL)
 
 
-def _member(tar: tarfile.TarFile, name: str):
+def _member(tar: tarfile.TarFile, name: str) -> IO[bytes]:
     extracted = tar.extractfile(name)
     if extracted is None:
         raise KeyError(name)
