@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nslab", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_testbed(commands)
+    _add_report(commands)
     _add_experiment(commands)
     return parser
 
@@ -34,6 +35,28 @@ def _run_testbed(args: argparse.Namespace) -> int:
     from lab.testbed.bed import run_action
 
     return run_action(args.action)
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "report",
+        help="rebuild the class summary from fetched reports",
+        description="Read reports/<host>/report.json and status.json for every host and write "
+        "index.html, summary.json and summary.csv next to them.",
+    )
+    parser.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=Path("reports"),
+        help="directory with one folder per host (default: ./reports)",
+    )
+    parser.set_defaults(run=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from lab.summary.command import report
+
+    return report(args.reports_dir)
 
 
 def _add_experiment(commands: argparse._SubParsersAction) -> None:

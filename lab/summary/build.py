@@ -1,0 +1,51 @@
+"""write_class_summary: read every host's report, write index.html, summary.json, summary.csv."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.summary.collect import collect_rows
+from lab.summary.model import ClassSummary, HostOutcome, count_rows
+from lab.summary.render import render_csv, render_html, render_json
+
+
+class ReportsDirMissing(LabError):
+    pass
+
+
+def write_class_summary(
+    reports_dir: Path, outcomes: Mapping[str, HostOutcome] | None = None
+) -> ClassSummary:
+    """Rebuild the class summary in `reports_dir` from what is there (and `outcomes`, if given)."""
+    reports_dir = Path(reports_dir)
+    if not reports_dir.is_dir():
+        raise ReportsDirMissing(
+            f"no reports directory at {reports_dir}: run playbooks/lab.yml (or nslab provision) "
+            "first, or point --reports-dir at the directory holding one folder per host"
+        )
+    rows = collect_rows(reports_dir, outcomes)
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    counts = count_rows(rows)
+    summary = ClassSummary(
+        generated_at=generated_at,
+        rows=rows,
+        index_html=reports_dir / "index.html",
+        summary_json=reports_dir / "summary.json",
+        summary_csv=reports_dir / "summary.csv",
+    )
+    _write(summary.summary_json, render_json(rows, generated_at, counts))
+    # utf-8-sig: spreadsheet programs then read student names in any script correctly.
+    _write(summary.summary_csv, render_csv(rows), encoding="utf-8-sig")
+    _write(summary.index_html, render_html(rows, generated_at, counts))
+    return summary
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Replace the file in one step, so a browser or LMS import never reads half of it."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding=encoding, newline="")
+    os.replace(partial, path)

@@ -1,0 +1,78 @@
+"""Data that crosses the summary's boundary: what the caller knows about a host, and each row."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+HostStatus = Literal["ok", "failed", "unreachable", "unknown"]
+HOST_STATUSES: tuple[HostStatus, ...] = ("ok", "failed", "unreachable", "unknown")
+
+# "matched": every observation agreed with its expectation; "mismatches": at least one did not;
+# "no report": the host produced no report in its last run (see its status and reason).
+Verdict = Literal["matched", "mismatches", "no report"]
+
+SUMMARY_SCHEMA = "nslab.class-summary"
+SUMMARY_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    """How the provisioning run ended for one host (from ansible-runner events or a status file)."""
+
+    host: str
+    status: HostStatus
+    reason: str = ""
+    student_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in HOST_STATUSES:
+            raise ValueError(f"host status must be one of {HOST_STATUSES}, not {self.status!r}")
+
+
+@dataclass(frozen=True)
+class HostRow:
+    """One line of the class summary."""
+
+    host: str
+    student_id: str | None
+    status: HostStatus
+    reason: str
+    docker_version: str | None
+    verdict: Verdict
+    mismatches: tuple[str, ...]
+    # Relative to the reports directory, so the page still works when the directory is copied.
+    report_link: str | None
+
+    @property
+    def docker_installed(self) -> bool:
+        return self.docker_version is not None
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    generated_at: str
+    rows: tuple[HostRow, ...]
+    index_html: Path
+    summary_json: Path
+    summary_csv: Path
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return count_rows(self.rows)
+
+    @property
+    def all_ok(self) -> bool:
+        """Every host finished and every observation matched its expectation."""
+        return all(row.status == "ok" and row.verdict == "matched" for row in self.rows)
+
+
+def count_rows(rows: tuple[HostRow, ...]) -> dict[str, int]:
+    by_status = Counter(row.status for row in rows)
+    return {
+        "hosts": len(rows),
+        **{status: by_status[status] for status in HOST_STATUSES},
+        "mismatched": sum(row.verdict == "mismatches" for row in rows),
+    }

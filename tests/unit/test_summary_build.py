@@ -1,0 +1,145 @@
+"""The class summary built from real report files: rows, statuses, JSON, CSV and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from summary_reports import make_report, write_host
+
+from lab.cli import main
+from lab.summary import HostOutcome, write_class_summary
+
+
+@pytest.fixture
+def class_reports(tmp_path: Path) -> Path:
+    write_host(
+        tmp_path,
+        "vm-b",
+        report=make_report("vm-b", "20.10.24"),
+        status={"status": "ok", "reason": "", "student_id": "s002"},
+    )
+    write_host(
+        tmp_path,
+        "vm-a",
+        report=make_report("vm-a", "29.1.0", mismatched=("cgroup",)),
+        status={"status": "ok", "reason": "", "student_id": "s001"},
+    )
+    write_host(
+        tmp_path,
+        "vm-c",
+        status={
+            "status": "unreachable",
+            "reason": "Failed to connect to the host via ssh: Connection refused",
+            "student_id": "s003",
+        },
+    )
+    return tmp_path
+
+
+def test_rows_follow_reports_and_status_files(class_reports: Path) -> None:
+    summary = write_class_summary(class_reports)
+
+    by_host = {row.host: row for row in summary.rows}
+    assert [row.student_id for row in summary.rows] == ["s001", "s002", "s003"]
+    assert by_host["vm-a"].verdict == "mismatches"
+    assert by_host["vm-a"].mismatches == ("seed/namespace:cgroup",)
+    assert by_host["vm-a"].docker_version == "29.1.0"
+    assert by_host["vm-b"].verdict == "matched"
+    assert by_host["vm-b"].report_link == "vm-b/report.html"
+    assert by_host["vm-c"].status == "unreachable"
+    assert "Connection refused" in by_host["vm-c"].reason
+    assert not by_host["vm-c"].docker_installed
+    assert by_host["vm-c"].report_link is None
+    assert summary.counts == {
+        "hosts": 3,
+        "ok": 2,
+        "failed": 0,
+        "unreachable": 1,
+        "unknown": 0,
+        "mismatched": 1,
+    }
+    assert not summary.all_ok
+
+
+def test_summary_json_and_csv_carry_every_host(class_reports: Path) -> None:
+    summary = write_class_summary(class_reports)
+
+    document = json.loads(summary.summary_json.read_text())
+    assert document["schema"] == "nslab.class-summary"
+    assert document["schema_version"] == 1
+    assert [host["host"] for host in document["hosts"]] == ["vm-a", "vm-b", "vm-c"]
+    assert document["hosts"][0]["mismatches"] == ["seed/namespace:cgroup"]
+
+    with summary.summary_csv.open(encoding="utf-8-sig", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    assert [r["student_id"] for r in records] == ["s001", "s002", "s003"]
+    assert records[0]["mismatch_count"] == "1"
+    assert records[1]["docker_installed"] == "yes"
+    assert records[1]["report"] == "vm-b/report.html"
+    assert records[2]["docker_installed"] == "no"
+    assert records[2]["status"] == "unreachable"
+
+
+def test_outcomes_from_the_caller_win_over_status_files(class_reports: Path) -> None:
+    outcomes = {
+        "vm-b": HostOutcome("vm-b", "failed", "docker_engine: apt failed"),
+        "vm-new": HostOutcome("vm-new", "unreachable", "no route to host"),
+    }
+    summary = write_class_summary(class_reports, outcomes)
+
+    by_host = {row.host: row for row in summary.rows}
+    assert by_host["vm-b"].status == "failed"
+    assert by_host["vm-b"].reason == "docker_engine: apt failed"
+    # The student id still comes from what the playbook recorded for the host.
+    assert by_host["vm-b"].student_id == "s002"
+    # A failed host's older report is not presented as this run's result.
+    assert by_host["vm-b"].verdict == "no report"
+    assert by_host["vm-new"].status == "unreachable"
+
+
+def test_damaged_files_become_reasons_not_crashes(tmp_path: Path) -> None:
+    write_host(tmp_path, "garbled", status={"status": "ok"})
+    (tmp_path / "garbled" / "report.json").write_text("{not json")
+    write_host(tmp_path, "future", status={"status": "ok"})
+    (tmp_path / "future" / "report.json").write_text(json.dumps({"schema_version": "2.0"}))
+    write_host(tmp_path, "no-report", status={"status": "ok"})
+    write_host(tmp_path, "odd-status", status={"status": "exploded"})
+
+    by_host = {row.host: row for row in write_class_summary(tmp_path).rows}
+    assert "report.json unreadable" in by_host["garbled"].reason
+    assert "not supported" in by_host["future"].reason
+    assert by_host["no-report"].reason == "the run finished but no report.json was fetched"
+    assert by_host["odd-status"].status == "unknown"
+    assert all(row.verdict == "no report" for row in by_host.values())
+
+
+def test_a_report_without_status_file_counts_as_finished(tmp_path: Path) -> None:
+    write_host(tmp_path, "by-hand", report=make_report("by-hand", "24.0.7"), html=False)
+
+    (row,) = write_class_summary(tmp_path).rows
+    assert (row.status, row.verdict, row.report_link) == ("ok", "matched", "by-hand/report.json")
+
+
+def test_report_command_prints_the_table(
+    class_reports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--reports-dir", str(class_reports)]) == 0
+
+    out = capsys.readouterr().out
+    assert "vm-a" in out and "seed/namespace:cgroup" in out
+    assert "Connection refused" in out
+    assert str((class_reports / "index.html").resolve()) in out
+    assert (class_reports / "summary.csv").is_file()
+
+
+def test_report_command_explains_a_missing_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--reports-dir", str(tmp_path / "nothing")]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("nslab: no reports directory at ")
+    assert "Traceback" not in err
