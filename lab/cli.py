@@ -16,7 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_testbed(commands)
     _add_report(commands)
+    _add_provision(commands)
+    _add_runs(commands)
     _add_experiment(commands)
+    _add_vm(commands)
     return parser
 
 
@@ -57,6 +60,68 @@ def _run_report(args: argparse.Namespace) -> int:
     from lab.summary.command import report
 
     return report(args.reports_dir)
+
+
+def _add_provision(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "provision",
+        help="run playbooks/lab.yml on a class inventory (ansible-runner), then summarise",
+        description="Run a playbook through ansible-runner with live per-host progress, keep its "
+        "artifacts under <project>/runs/, rebuild the class summary and exit non-zero if any "
+        "host failed or was unreachable.",
+    )
+    parser.add_argument("-i", "--inventory", type=Path, required=True, help="inventory file/dir")
+    parser.add_argument("--limit", help="Ansible host pattern to narrow the inventory")
+    parser.add_argument("--forks", type=int, help="hosts worked on in parallel")
+    parser.add_argument(
+        "-e",
+        "--extra-var",
+        dest="extravars",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a role variable (value read as YAML); repeatable",
+    )
+    parser.add_argument("--check", action="store_true", help="dry run (--check --diff)")
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="run again only on the hosts that failed in the last run with this inventory",
+    )
+    parser.add_argument(
+        "--playbook", default="lab.yml", help="a playbook file or a name under playbooks/"
+    )
+    parser.add_argument("--keep-runs", type=int, default=20, help="run directories to keep")
+    _add_project_option(parser)
+    parser.set_defaults(run=_run_provision)
+
+
+def _run_provision(args: argparse.Namespace) -> int:
+    from lab.provision.command import provision_command
+
+    return provision_command(
+        project_dir=args.project,
+        inventory=args.inventory,
+        playbook=args.playbook,
+        limit=args.limit,
+        forks=args.forks,
+        extravars=args.extravars,
+        check=args.check,
+        retry_failed=args.retry_failed,
+        keep_runs=args.keep_runs,
+    )
+
+
+def _add_runs(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("runs", help="list earlier `nslab provision` runs")
+    _add_project_option(parser)
+    parser.set_defaults(run=_run_runs)
+
+
+def _run_runs(args: argparse.Namespace) -> int:
+    from lab.provision.command import list_runs
+
+    return list_runs(project_dir=args.project)
 
 
 def _add_experiment(commands: argparse._SubParsersAction) -> None:
@@ -110,6 +175,64 @@ def _run_experiment(args: argparse.Namespace) -> int:
         lang=args.lang or default_lang(),
     )
     return experiment_command(options, args.output_dir, args.format)
+
+
+def _add_vm(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "vm",
+        help="local Debian 12 VMs under qemu (build, up, down, status)",
+        description="Fresh Debian 12 VMs on this machine: thin overlays on a cached base image, "
+        "reached over SSH on 127.0.0.1 as labadmin with the lab key.",
+    )
+    actions = parser.add_subparsers(dest="vm_command", required=True, metavar="ACTION")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state-dir", type=Path, help="where running VMs are recorded (default: in the cache)"
+    )
+    build = actions.add_parser(
+        "build", parents=[common], help="build the base image (cached by its inputs)"
+    )
+    build.add_argument("--mirror", help="Debian mirror (default: deb.debian.org)")
+    up = actions.add_parser(
+        "up", parents=[common], help="boot N fresh VMs, wait for SSH, write the inventory"
+    )
+    up.add_argument("-n", "--count", type=int, default=1, help="how many VMs (default: 1)")
+    up.add_argument("--memory", type=int, default=2048, help="MiB per VM (default: 2048)")
+    up.add_argument("--cpus", type=int, default=2, help="vCPUs per VM (default: 2)")
+    up.add_argument(
+        "--accel",
+        choices=["auto", "kvm", "tcg"],
+        default="auto",
+        help="auto: KVM if a KVM guest really boots here, else TCG (default: auto)",
+    )
+    up.add_argument(
+        "--inventory",
+        type=Path,
+        default=Path("inventory/local.yml"),
+        help="inventory to write (default: inventory/local.yml)",
+    )
+    up.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
+    )
+    up.add_argument("--mirror", help="Debian mirror for the base image (default: deb.debian.org)")
+    actions.add_parser("down", parents=[common], help="stop the VMs, remove overlays and inventory")
+    actions.add_parser("status", parents=[common], help="list the VMs")
+    parser.set_defaults(run=_run_vm)
+
+
+def _run_vm(args: argparse.Namespace) -> int:
+    from lab.vm.lifecycle import run_action
+
+    return run_action(args.vm_command, vars(args))
+
+
+def _add_project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project",
+        type=Path,
+        help="nslab checkout with ansible.cfg, playbooks/, roles/; runs/ and reports/ go there "
+        "(default: the checkout nslab runs from)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

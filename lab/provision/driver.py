@@ -1,0 +1,156 @@
+"""One provisioning run through ansible-runner's Python API.
+
+The run gets a fresh private_data_dir (see runs.py) so no `env/` file of an earlier run can win
+over this run's arguments; inventory, playbook and ANSIBLE_CONFIG are absolute; `-e` values go
+through a 0600 file outside the run directory that is deleted afterwards, and ansible-runner's
+`env/` files are suppressed, so neither holds a secret once the run is over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import ansible_runner
+
+from lab.errors import LabError
+from lab.provision.config import ProvisionConfig
+from lab.provision.events import EventTracker
+from lab.provision.progress import progress_for
+from lab.provision.runs import Run, RunRecord, RunsDir
+from lab.provision.secrets import redact, scrub_command_file
+from lab.provision.toolpath import path_with_ansible
+from lab.summary.model import HostOutcome
+
+
+class RunError(LabError):
+    """ansible-playbook stopped before any host ran (syntax error, missing role, ...)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    run: Run
+    # ansible-runner's final status: successful, failed, timeout or canceled.
+    status: str
+    rc: int
+    outcomes: dict[str, HostOutcome]
+
+    @property
+    def failed_hosts(self) -> list[str]:
+        return [name for name, outcome in self.outcomes.items() if outcome.status != "ok"]
+
+    @property
+    def stdout(self) -> Path:
+        return self.run.artifact_dir / "stdout"
+
+
+def provision(config: ProvisionConfig, runs: RunsDir, display: TextIO) -> ProvisionResult:
+    """Run config.playbook on config.hosts; show progress on `display`; record the run."""
+    run = runs.new_run()
+    record = RunRecord(
+        run_id=run.run_id,
+        started=_now(),
+        playbook=str(config.playbook),
+        inventory=str(config.inventory),
+        limit=config.limit,
+        check=config.check,
+        extravars=redact(config.extravars),
+    )
+    run.save(record)
+    tracker = EventTracker(config.hosts)
+    progress = progress_for(display, list(tracker.hosts.values()))
+
+    def on_event(event: Mapping[str, Any]) -> bool:
+        changed = tracker.handle(event)
+        if changed is not None:
+            progress.update(changed)
+        return True  # keep every event in the artifacts
+
+    def on_status(status: Mapping[str, Any], runner_config: Any) -> None:
+        # "running" comes right after ansible-runner wrote its command file and before
+        # ansible-playbook starts: the moment to take the secrets back out of it.
+        if status.get("status") == "running":
+            scrub_command_file(Path(runner_config.artifact_dir))
+
+    runner = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="nslab-extravars-") as private:
+            runner = ansible_runner.run(
+                private_data_dir=str(run.path),
+                ident=run.run_id,
+                project_dir=str(config.project_dir),
+                playbook=str(config.playbook),
+                inventory=str(config.inventory),
+                limit=config.limit,
+                forks=config.forks,
+                extravars=_extravars_file(Path(private), config.extravars),
+                cmdline="--check --diff" if config.check else None,
+                envvars=_environment(config),
+                suppress_env_files=True,
+                quiet=True,
+                event_handler=on_event,
+                status_handler=on_status,
+            )
+        progress.finish()
+    finally:
+        record.finished = _now()
+        record.hosts = list(tracker.outcomes().values())
+        record.status = _final_status(runner, tracker)
+        run.save(record)
+        runs.rotate()
+    result = ProvisionResult(run, runner.status, runner.rc or 0, tracker.outcomes())
+    if not tracker.finished and runner.status == "failed":
+        raise RunError(
+            f"ansible-playbook stopped before finishing (rc {runner.rc}): {_last_error(result)}; "
+            f"full output in {result.stdout}"
+        )
+    return result
+
+
+def _environment(config: ProvisionConfig) -> dict[str, str]:
+    return {
+        "ANSIBLE_CONFIG": str(config.ansible_cfg),
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+        "PATH": path_with_ansible(os.environ.get("PATH")),
+    }
+
+
+def _extravars_file(directory: Path, extravars: Mapping[str, Any]) -> str | None:
+    if not extravars:
+        return None
+    path = directory / "extravars.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(dict(extravars)), encoding="utf-8")
+    return str(path)
+
+
+def _final_status(runner: Any, tracker: EventTracker) -> str:
+    if runner is None:
+        return "error"
+    if runner.status == "successful" and all(
+        outcome.status == "ok" for outcome in tracker.outcomes().values()
+    ):
+        return "successful"
+    return runner.status if runner.status != "successful" else "failed"
+
+
+def _last_error(result: ProvisionResult) -> str:
+    try:
+        lines = result.stdout.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "no output"
+    errors = [line.strip() for line in lines if "ERROR" in line]
+    meaningful = errors or [line.strip() for line in lines if line.strip()]
+    return meaningful[-1][:300] if meaningful else "no output"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,146 @@
+"""ansible-runner events -> what each host is doing now and how it ended.
+
+Only a few kinds of event matter: a task starting on a host, a task result on a host, and the
+final `playbook_on_stats`, which is the authority on whether a host ended well (a failure later
+rescued by a `rescue:` block is not a failure there). Everything else is ignored.
+
+The reason kept for a host is its *first* failure: playbooks/lab.yml rescues a failing host,
+records why, and fails it again in a last play so the summary is complete - that last failure
+only repeats the first. Likewise its preflight reaches hosts with `ignore_unreachable`, so an
+unreachable host ends as a failure in the stats; having seen it unreachable decides its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lab.summary.model import HostOutcome
+
+HostState = Literal["waiting", "running", "ok", "failed", "unreachable"]
+
+# Long module output would bury the summary table; the full text stays in the run's artifacts.
+MAX_REASON = 300
+
+
+@dataclass
+class HostProgress:
+    """One host's progress through the playbook, updated event by event."""
+
+    host: str
+    state: HostState = "waiting"
+    task: str = ""
+    ok: int = 0
+    changed: int = 0
+    skipped: int = 0
+    failed_task: str = ""
+    message: str = ""
+    unreachable_seen: bool = False
+
+    def stop(self, state: HostState, task: str, result: Mapping[str, Any]) -> None:
+        self.state = state
+        self.unreachable_seen |= state == "unreachable"
+        if not self.failed_task:
+            self.failed_task, self.message = task, failure_message(result)
+
+    @property
+    def reason(self) -> str:
+        if not self.failed_task:
+            return self.message
+        return f"{self.failed_task}: {self.message}" if self.message else self.failed_task
+
+
+class EventTracker:
+    """Folds the event stream of one run into a HostProgress per host."""
+
+    def __init__(self, hosts: Iterable[str]) -> None:
+        self.hosts: dict[str, HostProgress] = {host: HostProgress(host) for host in hosts}
+        self.finished = False
+
+    def handle(self, event: Mapping[str, Any]) -> HostProgress | None:
+        """Apply one event; return the host it changed, if any."""
+        kind = event.get("event", "")
+        data = event.get("event_data") or {}
+        if kind == "playbook_on_stats":
+            self._apply_stats(data)
+            return None
+        host_name = data.get("host")
+        if not kind.startswith("runner_on_"):
+            return None
+        host = self.hosts.get(host_name)
+        if host is None:
+            return None  # the controller's implicit localhost (class summary play), not a machine
+        task = str(data.get("task") or "")
+        result = data.get("res") or {}
+        if kind == "runner_on_start":
+            host.state, host.task = "running", task
+        elif kind == "runner_on_ok":
+            host.ok += 1
+            host.changed += bool(result.get("changed"))
+        elif kind == "runner_on_skipped":
+            host.skipped += 1
+        elif kind == "runner_on_failed" and not data.get("ignore_errors"):
+            host.stop("failed", task, result)
+        elif kind == "runner_on_unreachable":
+            host.stop("unreachable", task, result)
+        else:
+            return None
+        return host
+
+    def _apply_stats(self, stats: Mapping[str, Any]) -> None:
+        self.finished = True
+        unreachable = stats.get("dark") or {}
+        failures = stats.get("failures") or {}
+        for name, host in self.hosts.items():
+            if unreachable.get(name) or (failures.get(name) and host.unreachable_seen):
+                host.state = "unreachable"
+            elif failures.get(name):
+                host.state = "failed"
+            elif name in (stats.get("processed") or {}):
+                host.state, host.failed_task, host.message = "ok", "", ""
+            else:
+                host.state = "failed"
+                host.message = "no play ran on this host: is it in the playbook's host groups?"
+
+    def outcomes(self) -> dict[str, HostOutcome]:
+        """How every host ended; a host still marked running never reached the end of the run."""
+        return {name: _outcome(host) for name, host in self.hosts.items()}
+
+
+def _outcome(host: HostProgress) -> HostOutcome:
+    if host.state in ("ok", "failed", "unreachable"):
+        return HostOutcome(host.host, host.state, host.reason)
+    if host.reason:
+        reason = host.reason
+    elif host.task:
+        reason = f"the run stopped before this host finished (last task: {host.task})"
+    else:
+        reason = "the run stopped before any task ran on this host"
+    return HostOutcome(host.host, "failed", reason)
+
+
+def failure_message(result: Mapping[str, Any]) -> str:
+    """The one line a person needs from a failed or unreachable task result."""
+    items = result.get("results")
+    if isinstance(items, list):
+        failed_items = [item for item in items if isinstance(item, Mapping) and item.get("failed")]
+        if failed_items:
+            return failure_message(failed_items[0])
+    message = _first_line(result.get("msg")) or _first_line(result.get("reason"))
+    detail = _last_line(result.get("stderr"))
+    if detail and detail not in message:
+        message = f"{message}: {detail}" if message else detail
+    if not message and result.get("rc") is not None:
+        message = f"exit status {result['rc']}"
+    return message[:MAX_REASON]
+
+
+def _first_line(text: object) -> str:
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def _last_line(text: object) -> str:
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
