@@ -134,7 +134,10 @@ class ContainerInfo:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ContainerInfo:
-        return cls(**{**data, "nspid": list(data["nspid"]), "modes": dict(data["modes"])})
+        fields = {
+            k: v for k, v in data.items() if k != "pid_inside"
+        }  # derived, written for readers
+        return cls(**{**fields, "nspid": list(data["nspid"]), "modes": dict(data["modes"])})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,116 @@
+"""Behavioural checks: parsing the probe's output and judging it against the expectations."""
+
+from __future__ import annotations
+
+from experiment_fakes import fingerprint
+
+from lab.experiment.evidence import checks, hostname_relations, parse_sections, root_mount
+from lab.experiment.expectations import expect
+from lab.experiment.scenarios import SCENARIOS
+
+HOST_CGROUP = "0::/init.scope"
+IDS = {"container1": "a" * 64, "container2": "b" * 64}
+
+
+def _probe(hostname: str, mac: str, **extra: str) -> dict[str, str]:
+    return {
+        "hostname": hostname,
+        "net": f"eth0 {mac}\nlo 00:00:00:00:00:00",
+        "pid1": "sleep infinity",
+        "mountinfo": f"72 48 0:39 / / rw - overlay overlay rw,upperdir=/x/{hostname}/diff",
+        "uid_map": "         0          0 4294967295",
+        "cgroup": "0::/",
+        "sysvipc": "       key      shmid perms",
+        "posixshm": ". ..",
+        **extra,
+    }
+
+
+def _host() -> dict[str, str]:
+    return {
+        "hostname": "debian12",
+        "net": "docker0 02:42:00:00:00:01\neth0 52:54:00:12:34:56",
+        "pid1": "/sbin/init",
+        "mountinfo": "23 1 254:1 / / rw - ext4 /dev/vda1 rw",
+        "uid_map": "0 0 4294967295",
+        "cgroup": HOST_CGROUP,
+    }
+
+
+def _expectations(scenario: str):
+    specs = SCENARIOS[scenario].specs()
+    names = ("uts", "net", "mnt", "user", "pid", "ipc", "cgroup")
+    return {n: expect(n, fingerprint(cgroup="2"), specs) for n in names}
+
+
+def test_parse_sections_and_root_mount() -> None:
+    sections = parse_sections("@@hostname\nc1\n@@pid1\nsleep\0infinity\0\n")
+    assert sections == {"hostname": "c1", "pid1": "sleep infinity"}
+    mountinfo = (
+        "1 0 0:1 / / rw - rootfs rootfs rw\n72 48 0:39 / / rw - overlay overlay rw,upperdir=/u"
+    )
+    assert root_mount(mountinfo) == "overlay overlay rw,upperdir=/u"
+
+
+def test_baseline_evidence_passes_for_separate_containers() -> None:
+    probes = {
+        "host": _host(),
+        "container1": _probe("c1", "02:42:ac:11:00:02", ipc_made="Shared memory id: 3"),
+        "container2": _probe("c2", "02:42:ac:11:00:03"),
+    }
+    results = checks(probes, _expectations("baseline"), IDS)
+    assert results and all(r.passed for r in results), [r for r in results if not r.passed]
+    ipc = next(r for r in results if r.namespace == "ipc")
+    assert (ipc.expected, ipc.observed) == ("invisible", "invisible")
+
+
+def test_a_shared_ipc_object_seen_where_isolation_was_expected_fails() -> None:
+    seen = "       key      shmid perms\n 123456 3 644"
+    probes = {
+        "host": _host(),
+        "container1": _probe("c1", "02:42:ac:11:00:02", ipc_made="Shared memory id: 3"),
+        "container2": _probe("c2", "02:42:ac:11:00:03", sysvipc=seen),
+    }
+    ipc = next(r for r in checks(probes, _expectations("baseline"), IDS) if r.namespace == "ipc")
+    assert not ipc.passed
+    ipc_joined = next(
+        r for r in checks(probes, _expectations("ipc-container"), IDS) if r.namespace == "ipc"
+    )
+    assert ipc_joined.passed
+
+
+def test_posix_shm_fallback_without_ipcmk() -> None:
+    probes = {
+        "host": _host(),
+        "container1": _probe("c1", "m1", ipc_made="posix nslab-x"),
+        "container2": _probe("c2", "m2", posixshm=". .. nslab-x"),
+    }
+    ipc = next(
+        r for r in checks(probes, _expectations("ipc-container"), IDS) if r.namespace == "ipc"
+    )
+    assert ipc.passed and ipc.observed == "visible"
+
+
+def test_hostname_follows_the_network_it_joins() -> None:
+    for scenario in ("net-host", "net-container"):
+        exp = _expectations(scenario)
+        assert exp["uts"].relations.isolated  # own UTS namespaces...
+        # ...but Docker copies the hostname of the network's owner.
+        relations = hostname_relations(exp["uts"], exp["net"])
+        assert relations.container2_shares_host is (scenario == "net-host")
+        assert relations.isolated is (scenario == "net-host")
+
+
+def test_pid_host_sees_the_hosts_init_and_cgroup_host_shows_full_paths() -> None:
+    probes = {
+        "host": _host(),
+        "container1": _probe("c1", "m1", ipc_made="Shared memory id: 0"),
+        "container2": _probe(
+            "c2", "m2", pid1="/sbin/init", cgroup=f"0::/docker/{IDS['container2']}"
+        ),
+    }
+    results = {r.check: r for r in checks(probes, _expectations("pid-host"), IDS)}
+    assert results["pid.pid1.container2"].passed
+    assert results["pid.pid1.container2"].observed == "host_init"
+    # cgroup v2 default is private, so a full path in container2 is a mismatch.
+    assert not results["cgroup.paths.container2"].passed
