@@ -49,7 +49,7 @@ class StandinRepo:
 
 def ensure_standin(cache: Path) -> StandinRepo:
     architecture = run(["dpkg", "--print-architecture"]).strip()
-    versions = {package: _candidate_version(package) for package in SOURCE_PACKAGES}
+    versions = _candidate_versions(SOURCE_PACKAGES)
     key = cache_key({"recipe": RECIPE_VERSION, "architecture": architecture, "versions": versions})
     entry = cache / "standin" / key
     if not entry.exists():
@@ -61,12 +61,19 @@ def ensure_standin(cache: Path) -> StandinRepo:
     return StandinRepo(root=root, fingerprint=meta["fingerprint"], key_sha256=key_sha256)
 
 
-def _candidate_version(package: str) -> str:
-    shown = run(["apt-cache", "show", "--no-all-versions", package])
-    version = control.field(control.parse_control(shown), "Version")
-    if version is None:
-        raise LabError(f"apt knows no version of {package}: run `apt-get update` on this machine")
-    return version
+def _candidate_versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """The versions `apt-get download` would fetch (one apt-cache call: it is the slow part)."""
+    shown = run(["apt-cache", "show", "--no-all-versions", *packages])
+    found: dict[str, str] = {}
+    for text in shown.split("\n\n"):
+        stanza = control.parse_control(text)
+        name, version = control.field(stanza, "Package"), control.field(stanza, "Version")
+        if name in packages and version is not None:
+            found[name] = version
+    missing = [package for package in packages if package not in found]
+    if missing:
+        raise LabError(f"apt knows no version of {', '.join(missing)}: run `apt-get update`")
+    return found
 
 
 def _build(entry: Path, versions: dict[str, str], architecture: str) -> None:
