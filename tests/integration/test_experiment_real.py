@@ -3,6 +3,7 @@ cleanup after success, failure and SIGTERM, leftovers and concurrency, Debian's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,8 +32,13 @@ BOOT_ID = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
 def nslab(*args: str, cwd: Path = PROJECT, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "lab", "experiment", *args],
-        cwd=cwd, capture_output=True, text=True, check=False, timeout=300, **kwargs,
-    )  # fmt: skip
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def run_containers(client: docker.DockerClient, run_id: str) -> list:
@@ -55,9 +61,11 @@ def test_all_scenarios_match_and_agree_with_lsns(docker_client, tmp_path: Path) 
                 oracle = json.loads(
                     subprocess.run(
                         ["lsns", "-J", "-p", str(container["host_pid"])],
-                        capture_output=True, text=True, check=True,
+                        capture_output=True,
+                        text=True,
+                        check=True,
                     ).stdout
-                )["namespaces"]  # fmt: skip
+                )["namespaces"]
                 rows = {row["name"]: row for row in scenario["namespaces"]}
                 for ns in oracle:
                     assert rows[ns["type"]]["refs"][container["role"]]["inode"] == ns["ns"]
@@ -101,16 +109,29 @@ def test_failure_mid_run_removes_the_containers(docker_client, monkeypatch) -> N
 
 def test_sigterm_mid_run_removes_the_containers(docker_client, tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "lab", "experiment", "--scenario", "all", "--output-dir", str(tmp_path)],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "lab",
+            "experiment",
+            "--scenario",
+            "all",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     owner_prefix = f"{BOOT_ID}:{process.pid}:"
     deadline, mine = time.monotonic() + 60, []
     while time.monotonic() < deadline and not mine:
         mine = [
-            c for c in docker_client.containers.list(all=True, filters={"label": f"{LAB_LABEL}=1"})
+            c
+            for c in docker_client.containers.list(all=True, filters={"label": f"{LAB_LABEL}=1"})
             if c.labels.get("nslab.owner", "").startswith(owner_prefix)
-        ]  # fmt: skip
+        ]
         time.sleep(0.05)
     assert mine, "the experiment never started a container"
     process.send_signal(signal.SIGTERM)
@@ -139,8 +160,11 @@ def test_leftovers_of_dead_runs_go_live_and_kept_ones_stay(docker_client, tmp_pa
             if kind == "kept":
                 labels["nslab.keep"] = "1"
             made[kind] = docker_client.containers.create(
-                "debian:12", ["sleep", "infinity"], labels=labels, name=f"nslab-leftover-{kind}-{os.getpid()}"
-            )  # fmt: skip
+                "debian:12",
+                ["sleep", "infinity"],
+                labels=labels,
+                name=f"nslab-leftover-{kind}-{os.getpid()}",
+            )
         assert nslab("--output-dir", str(tmp_path), "--format", "json").returncode == 0
         remaining = {c.id for c in docker_client.containers.list(all=True)}
         assert made["dead"].id not in remaining and made["rebooted"].id not in remaining
@@ -149,10 +173,8 @@ def test_leftovers_of_dead_runs_go_live_and_kept_ones_stay(docker_client, tmp_pa
         live.kill()
         live.wait()
         for container in made.values():
-            try:
+            with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
-            except docker.errors.NotFound:
-                pass
 
 
 def test_two_concurrent_runs_do_not_collide(docker_client, tmp_path: Path) -> None:
@@ -172,7 +194,7 @@ def test_two_concurrent_runs_do_not_collide(docker_client, tmp_path: Path) -> No
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for n in range(2)
     ]
     outputs = [r.communicate(timeout=120) for r in runs]
@@ -188,11 +210,27 @@ def test_debian_python3_and_python3_docker(tmp_path: Path) -> None:
     """As the role runs it: the package copied to the host, Debian's interpreter, no venv."""
     shutil.copytree(PROJECT / "lab", tmp_path / "lab", ignore=shutil.ignore_patterns("__pycache__"))
     result = subprocess.run(
-        ["/usr/bin/python3", "-s", "-E", "-m", "lab", "experiment", "--output-dir", str(tmp_path / "out"),
-         "--scenario", "ipc-container", "--scenario", "baseline"],
-        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
+        [
+            "/usr/bin/python3",
+            "-s",
+            "-E",
+            "-m",
+            "lab",
+            "experiment",
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--scenario",
+            "ipc-container",
+            "--scenario",
+            "baseline",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
         env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert report["runtime"]["python"] == "3.11.2"
@@ -219,16 +257,22 @@ def test_image_from_a_docker_save_archive_and_a_rootfs_archive(
     imported = f"nslab-exptest/rootfs:{os.getpid()}"
     try:
         for image, archive in ((tag, saved), (imported, rootfs)):
-            result = nslab("--image", image, "--image-archive", str(archive),
-                           "--output-dir", str(tmp_path / "out"), "--format", "json")  # fmt: skip
+            result = nslab(
+                "--image",
+                image,
+                "--image-archive",
+                str(archive),
+                "--output-dir",
+                str(tmp_path / "out"),
+                "--format",
+                "json",
+            )
             assert result.returncode == 0, result.stdout + result.stderr
             docker_client.images.get(image)
     finally:
         for image in (tag, imported):
-            try:
+            with contextlib.suppress(docker.errors.ImageNotFound):
                 docker_client.images.remove(image)
-            except docker.errors.ImageNotFound:
-                pass
 
 
 @pytest.mark.parametrize(
@@ -247,9 +291,22 @@ def test_environment_errors_exit_2_with_advice(tmp_path: Path, args, env, messag
 
 def test_not_root_exits_2(tmp_path: Path) -> None:
     result = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         sys.executable, "-m", "lab", "experiment", "--output-dir", str(tmp_path)],
-        cwd=PROJECT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "lab",
+            "experiment",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2, result.stderr
     assert "run as root" in result.stderr
