@@ -1,0 +1,52 @@
+"""The Ansible inventory of the local VMs, read by `ansible-playbook -i` and `nslab provision`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from lab.vm.ssh import HOST_KEY_OPTIONS, SSH_HOST
+
+GROUP = "lab_vms"
+HEADER = (
+    "# Written by `nslab vm up` for the VMs it booted; `nslab vm down` removes it.\n"
+    "# Regenerated on every `up`: edit the command's options, not this file.\n"
+)
+
+
+@dataclass(frozen=True)
+class InventoryHost:
+    name: str
+    ssh_port: int
+    student_id: str
+
+
+def inventory_document(hosts: list[InventoryHost], user: str, key: Path) -> dict:
+    return {
+        GROUP: {
+            "hosts": {
+                host.name: {
+                    "ansible_host": SSH_HOST,
+                    "ansible_port": host.ssh_port,
+                    "ansible_user": user,
+                    "ansible_ssh_private_key_file": str(key.resolve()),
+                    "ansible_ssh_common_args": " ".join(HOST_KEY_OPTIONS),
+                    "ansible_become": True,
+                    "ansible_python_interpreter": "/usr/bin/python3",
+                    "student_id": host.student_id,
+                }
+                for host in hosts
+            }
+        }
+    }
+
+
+def write_inventory(path: Path, document: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, explicit_start=True))
+    os.replace(partial, path)
+    return path

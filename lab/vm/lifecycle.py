@@ -1,0 +1,177 @@
+"""`nslab vm build|up|down|status`: one function per command over a `VmOptions`."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.testbed.cache import cache_dir, locked
+from lab.testbed.progress import say
+from lab.testbed.rootfs import DEFAULT_MIRROR
+from lab.vm import accel, machine
+from lab.vm.errors import VmError
+from lab.vm.image import ADMIN_USER, BaseImage, disk_recipe, ensure_base_image
+from lab.vm.inventory import InventoryHost, inventory_document, write_inventory
+from lab.vm.keys import LabKey, ensure_lab_key
+from lab.vm.ssh import wait_for_ssh
+from lab.vm.state import StateDir, VmRecord
+
+DEFAULT_INVENTORY = Path("inventory/local.yml")
+
+
+@dataclass(frozen=True)
+class VmOptions:
+    cache: Path
+    state_dir: Path
+    inventory: Path = DEFAULT_INVENTORY
+    count: int = 1
+    memory_mib: int = 2048
+    cpus: int = 2
+    accel: str = "auto"
+    # Under TCG on a busy 2-core machine boot to SSH takes about a minute; leave ample room.
+    boot_timeout_s: float = 600.0
+    mirror: str = DEFAULT_MIRROR
+
+
+def default_state_dir(cache: Path) -> Path:
+    return cache / "vm" / "machines"
+
+
+def run_action(action: str, arguments: Mapping[str, object]) -> int:
+    """The CLI's entry: `arguments` are its parsed options; unset ones keep VmOptions' defaults."""
+    cache = cache_dir()
+    settings = {
+        "cache": cache,
+        "state_dir": arguments.get("state_dir") or default_state_dir(cache),
+        "inventory": arguments.get("inventory"),
+        "count": arguments.get("count"),
+        "memory_mib": arguments.get("memory"),
+        "cpus": arguments.get("cpus"),
+        "accel": arguments.get("accel"),
+        "boot_timeout_s": arguments.get("timeout"),
+        "mirror": arguments.get("mirror"),
+    }
+    options = VmOptions(**{name: value for name, value in settings.items() if value is not None})
+    {"build": build, "up": up, "down": down, "status": status}[action](options)
+    return 0
+
+
+def build(options: VmOptions) -> BaseImage:
+    key = ensure_lab_key(options.cache)
+    with locked(options.cache / "vm"):
+        image = ensure_base_image(disk_recipe(options.mirror, key.public_line()), options.cache)
+    print(f"base image: {image.disk}")
+    print(f"lab SSH key: {key.private}")
+    return image
+
+
+def up(options: VmOptions) -> list[VmRecord]:
+    """Boot `count` fresh VMs from the base image, wait for SSH, write the inventory."""
+    if options.count < 1:
+        raise VmError("-n must be at least 1")
+    image = build(options)
+    key = ensure_lab_key(options.cache)
+    state = StateDir(options.state_dir)
+    with locked(state.root):
+        _stop_all(state, reason="replacing them with fresh ones")
+        acceleration = accel.detect(options.accel, image, options.cache)
+        say(f"acceleration: {acceleration.name} ({acceleration.reason})")
+        records = _boot(options, state, image, key, acceleration)
+    inventory = write_inventory(
+        options.inventory,
+        inventory_document(
+            [InventoryHost(r.name, r.ssh_port, student_id=r.name) for r in records],
+            ADMIN_USER,
+            key.private,
+        ),
+    )
+    for record in records:
+        print(f"{record.name}: ssh -i {key.private} -p {record.ssh_port} {ADMIN_USER}@127.0.0.1")
+    print(f"inventory: {inventory.resolve()}")
+    return records
+
+
+def _boot(
+    options: VmOptions,
+    state: StateDir,
+    image: BaseImage,
+    key: LabKey,
+    acceleration: accel.Acceleration,
+) -> list[VmRecord]:
+    started = time.monotonic()
+    records = []
+    try:
+        for index in range(1, options.count + 1):
+            spec = machine.VmSpec(f"vm{index}", options.memory_mib, options.cpus)
+            paths = state.paths(spec.name)
+            shutil.rmtree(paths.directory, ignore_errors=True)
+            machine.create_overlay(image, paths)
+            pid, port = machine.start(spec, image, paths, acceleration)
+            record = VmRecord(
+                name=spec.name,
+                pid=pid,
+                ssh_port=port,
+                accel=acceleration.name,
+                base_image=image.key,
+                memory_mib=spec.memory_mib,
+                cpus=spec.cpus,
+                inventory=str(options.inventory.resolve()),
+            )
+            state.save(record)
+            records.append(record)
+        # The VMs boot in parallel; one deadline covers them all.
+        deadline = started + options.boot_timeout_s
+        for record in records:
+            paths = state.paths(record.name)
+            wait_for_ssh(
+                key.private,
+                record.ssh_port,
+                ADMIN_USER,
+                deadline,
+                still_booting=lambda record=record: state.is_running(record),
+                serial_log=paths.serial_log,
+            )
+            say(f"{record.name} answers SSH ({time.monotonic() - started:.0f} s after start)")
+    except BaseException:
+        for record in records:
+            machine.stop(record.pid, state.paths(record.name))
+            state.paths(record.name).overlay.unlink(missing_ok=True)
+        raise
+    return records
+
+
+def down(options: VmOptions) -> int:
+    state = StateDir(options.state_dir)
+    with locked(state.root):
+        stopped = _stop_all(state, reason="stopping")
+    print(f"stopped {stopped} VM(s)" if stopped else "no lab VMs to stop")
+    return stopped
+
+
+def _stop_all(state: StateDir, reason: str) -> int:
+    records = state.records()
+    if records:
+        say(f"{reason}: {', '.join(r.name for r in records)}")
+    for record in records:
+        paths = state.paths(record.name)
+        machine.stop(record.pid, paths)
+        Path(record.inventory).unlink(missing_ok=True)
+        shutil.rmtree(paths.directory)
+    return len(records)
+
+
+def status(options: VmOptions) -> list[tuple[VmRecord, bool]]:
+    state = StateDir(options.state_dir)
+    rows = [(record, state.is_running(record)) for record in state.records()]
+    if not rows:
+        print("no lab VMs (start some with `nslab vm up`)")
+    for record, running in rows:
+        print(
+            f"{record.name}\t{'running' if running else 'stopped'}\tpid {record.pid}\t"
+            f"ssh 127.0.0.1:{record.ssh_port}\t{record.accel}\t"
+            f"{record.memory_mib} MiB\t{record.cpus} cpu(s)"
+        )
+    return rows
