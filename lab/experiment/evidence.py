@@ -21,6 +21,7 @@ _PROBE = r"""
 echo @@hostname; cat /proc/sys/kernel/hostname
 echo @@net
 for i in /sys/class/net/*; do [ -r "$i/address" ] && echo "${i##*/} $(cat "$i/address")"; done
+echo @@route; cat /proc/net/route
 echo @@pid1; cat /proc/1/cmdline; echo
 echo @@mountinfo; cat /proc/self/mountinfo
 echo @@uid_map; cat /proc/self/uid_map
@@ -76,6 +77,7 @@ def host_probe(proc_root: str = "/proc", sys_root: str = "/sys") -> dict[str, st
     return {
         "hostname": (proc / "sys/kernel/hostname").read_text().strip(),
         "net": "\n".join(interfaces),
+        "route": (proc / "self/net/route").read_text(),
         "pid1": (proc / "1/cmdline").read_bytes().replace(b"\0", b" ").decode().strip(),
         "mountinfo": (proc / "self/mountinfo").read_text(),
         "uid_map": (proc / "self/uid_map").read_text(),
@@ -109,7 +111,7 @@ def checks(
         found += _compare("uts", "hostname", probes, relations, lambda p: p["hostname"])
     if "net" in expectations:
         found += _compare(
-            "net", "interfaces", probes, expectations["net"].relations, lambda p: p["net"]
+            "net", "interfaces", probes, expectations["net"].relations, main_interface, _one_network
         )
     if "mnt" in expectations:
         found += _compare(
@@ -151,7 +153,29 @@ def hostname_relations(uts: Expectation, net: Expectation | None) -> Relations:
     return relations(sources)
 
 
-def _compare(namespace, check, probes, relations: Relations, value) -> list[EvidenceCheck]:
+def main_interface(probe: dict[str, str]) -> str:
+    """ "name MAC" of the default-route interface (else the first non-loopback one).
+
+    Whole interface lists are no good for comparing: other containers' veth ends come and go
+    on the host between two reads. One distinctive interface seen from both sides is stable.
+    """
+    interfaces = dict(line.split(" ", 1) for line in probe["net"].splitlines() if " " in line)
+    for row in probe.get("route", "").splitlines()[1:]:
+        fields = row.split()
+        if len(fields) > 1 and fields[1] == "00000000" and fields[0] in interfaces:
+            return f"{fields[0]} {interfaces[fields[0]]}"
+    others = sorted(name for name in interfaces if name != "lo")
+    return f"{others[0]} {interfaces[others[0]]}" if others else ""
+
+
+def _one_network(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Each side sees the other's main interface: one network namespace."""
+    return main_interface(a) in b["net"].splitlines() and main_interface(b) in a["net"].splitlines()
+
+
+def _compare(
+    namespace, check, probes, relations: Relations, value, same_as=None
+) -> list[EvidenceCheck]:
     """container1 vs container2, then each container vs the host: same exactly when shared."""
     values = {role: value(probes[role]) for role in ("host", *CONTAINERS)}
     pairs = [
@@ -161,7 +185,7 @@ def _compare(namespace, check, probes, relations: Relations, value) -> list[Evid
     ]
     results = []
     for suffix, (a, b), expect_same in pairs:
-        same = values[a] == values[b]
+        same = same_as(probes[a], probes[b]) if same_as else values[a] == values[b]
         results.append(
             EvidenceCheck(
                 namespace=namespace,

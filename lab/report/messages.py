@@ -81,7 +81,7 @@ REASONS: dict[str, dict[str, str]] = {
 CHECKS: dict[str, dict[str, str]] = {
     "en": {
         "uts.hostname": "hostname",
-        "net.interfaces": "network interfaces (name, MAC)",
+        "net.interfaces": "main network interface (name, MAC) seen from both sides",
         "mnt.root_mount": "what is mounted on /",
         "user.uid_map": "/proc/self/uid_map",
         "pid.pid1": "PID 1 as seen inside {role}",
@@ -93,7 +93,7 @@ CHECKS: dict[str, dict[str, str]] = {
     },
     "ja": {
         "uts.hostname": "ホスト名",
-        "net.interfaces": "ネットワークインターフェース（名前、MAC）",
+        "net.interfaces": "主なネットワークインターフェース（名前、MAC）が双方から見えるか",
         "mnt.root_mount": "/ にマウントされているもの",
         "user.uid_map": "/proc/self/uid_map",
         "pid.pid1": "{role} の中から見たPID 1",

@@ -138,6 +138,7 @@ def seed_report(lang: str = "en") -> Report:
         "host": {
             "hostname": "debian12",
             "net": "docker0 02:42:5e:00:00:01\nens3 52:54:00:12:34:56\nlo 00:00:00:00:00:00",
+            "route": "Iface\tDestination\tGateway\nens3\t00000000\t0102000A",
             "pid1": "/sbin/init",
             "mountinfo": "23 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw",
             "uid_map": "0 0 4294967295",

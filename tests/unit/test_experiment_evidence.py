@@ -114,3 +114,19 @@ def test_pid_host_sees_the_hosts_init_and_cgroup_host_shows_full_paths() -> None
     assert results["pid.pid1.container2"].observed == "host_init"
     # cgroup v2 default is private, so a full path in container2 is a mismatch.
     assert not results["cgroup.paths.container2"].passed
+
+
+def test_net_host_survives_veths_coming_and_going_on_the_host() -> None:
+    """Other containers start and stop between the host's read and the container's."""
+    route = "Iface\tDestination\tGateway\neth0\t00000000\t010200C0\ndocker0\t000011AC\t00000000"
+    host = {**_host(), "route": route}
+    seen_by_container2 = host["net"] + "\nveth1234 6a:00:00:00:00:01"
+    probes = {
+        "host": host,
+        "container1": _probe("c1", "02:42:ac:11:00:02", ipc_made="Shared memory id: 0"),
+        "container2": _probe("debian12", "x", net=seen_by_container2, route=route),
+    }
+    results = {r.check: r for r in checks(probes, _expectations("net-host"), IDS)}
+    assert results["net.interfaces.container2_host"].passed
+    assert results["net.interfaces.container2_host"].detail["host"] == "eth0 52:54:00:12:34:56"
+    assert results["net.interfaces.between"].passed
