@@ -1,0 +1,109 @@
+"""Wall time of `python3 -m lab experiment` on a warm host (image present) vs the seed's bare
+commands scripted in shell (two docker run, two inspect, two ls -l /proc/PID/ns, then rm).
+
+    .venv/bin/python bench/experiment_bench.py [--runs 7]
+
+Prints median and spread per variant, the ratio to the seed; writes bench/results/experiment.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEED = """
+set -e
+c1=nslab-bench-c1-$$; c2=nslab-bench-c2-$$
+docker run -d --name "$c1" debian:12 sleep infinity >/dev/null
+docker run -d --name "$c2" debian:12 sleep infinity >/dev/null
+pid1=$(docker inspect -f '{{.State.Pid}}' "$c1")
+pid2=$(docker inspect -f '{{.State.Pid}}' "$c2")
+ls -l /proc/$pid1/ns/ /proc/$pid2/ns/ >/dev/null
+docker rm -f "$c1" "$c2" >/dev/null
+"""
+
+
+def variants(workdir: Path) -> dict[str, list[str]]:
+    # The Debian-python variant runs a copy of the package, as the role ships it to a host.
+    shutil.copytree(PROJECT / "lab", workdir / "lab", ignore=shutil.ignore_patterns("__pycache__"))
+    out = ["--output-dir", str(workdir / "out"), "--format", "json"]
+    return {
+        "seed shell commands": ["sh", "-c", SEED],
+        "nslab experiment (venv, SDK 7)": [sys.executable, "-m", "lab", "experiment", *out],
+        "nslab experiment (Debian python3, SDK 5.0.3)": [
+            "/usr/bin/python3", "-s", "-E", "-m", "lab", "experiment", *out
+        ],
+        "nslab experiment --scenario all (venv)": [
+            sys.executable, "-m", "lab", "experiment", "--scenario", "all", *out
+        ],
+    }  # fmt: skip
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, check=False, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{command[:5]} exited {result.returncode}:\n{result.stdout}{result.stderr}")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="nslab-bench-") as tmp:
+        workdir = Path(tmp)
+        commands = variants(workdir)
+        for command in commands.values():
+            timed(command, workdir)  # warm-up: page cache, image layers, Python bytecode
+        samples = {name: [] for name in commands}
+        for _ in range(args.runs):  # interleaved, so drift on the machine hits every variant alike
+            for name, command in commands.items():
+                samples[name].append(timed(command, workdir))
+    seed = statistics.median(samples["seed shell commands"])
+    results = {}
+    for name, values in samples.items():
+        median = statistics.median(values)
+        results[name] = {
+            "median_s": round(median, 3),
+            "min_s": round(min(values), 3),
+            "max_s": round(max(values), 3),
+            "stdev_s": round(statistics.stdev(values), 3) if len(values) > 1 else 0.0,
+            "ratio_to_seed": round(median / seed, 2),
+            "samples_s": [round(v, 3) for v in values],
+        }
+        print(
+            f"{name:46} median {median:6.2f} s  [{min(values):.2f}-{max(values):.2f}]  "
+            f"x{median / seed:.2f} of seed"
+        )
+    out = PROJECT / "bench/results/experiment.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "runs": args.runs,
+                "host": platform.node(),
+                "kernel": os.uname().release,
+                "cpus": os.cpu_count(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
