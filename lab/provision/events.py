@@ -128,6 +128,8 @@ def failure_message(result: Mapping[str, Any]) -> str:
         if failed_items:
             return failure_message(failed_items[0])
     message = _first_line(result.get("msg")) or _first_line(result.get("reason"))
+    # ansible-core 2.19 prefixes every failure with this; the host's status already says it.
+    message = message.removeprefix("Task failed: ")
     detail = _last_line(result.get("stderr"))
     if detail and detail not in message:
         message = f"{message}: {detail}" if message else detail

@@ -208,3 +208,11 @@ def test_cli_entry_point_prints_one_line_without_traceback(tmp_path: Path) -> No
         f"nslab: inventory {tmp_path / 'missing.yml'} does not exist; pass an existing file or "
         "directory with -i (inventory/ holds an example)"
     ]
+
+
+def test_default_playbook_is_the_whole_job(tmp_path: Path) -> None:
+    inventory = write_inventory(tmp_path, "[lab_vms]\nvm1 ansible_connection=local\n")
+    config = build_config(project_dir=REPO, inventory=inventory)
+    assert config.playbook == REPO / "playbooks" / "lab.yml"
+    assert config.ansible_cfg == REPO / "ansible.cfg"
+    assert config.reports_dir == REPO / "reports"

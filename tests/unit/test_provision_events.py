@@ -79,6 +79,7 @@ def test_failure_message_picks_the_failed_loop_item_and_stderr() -> None:
     }
     assert failure_message(result) == "non-zero return code: E: Unable to locate"
     assert failure_message({"rc": 3}) == "exit status 3"
+    assert failure_message({"msg": "Task failed: Failed to connect"}) == "Failed to connect"
 
 
 def test_plain_progress_prints_changes_only() -> None:
