@@ -22,7 +22,8 @@ from lab.experiment import evidence
 from lab.experiment.containers import LAB_LABEL, RUN_LABEL, Owner
 from lab.experiment.run import ExperimentOptions, run_experiment
 
-pytestmark = pytest.mark.integration
+# The test bed builds the lab image (debian:12) from Debian's packages: no registry here.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("testbed")]
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(lab.report.__file__).parent / "report.schema.json").read_text())
