@@ -1,0 +1,145 @@
+"""A real Debian 12 VM from `nslab vm`: fresh, reachable only with the lab key, gone after `down`.
+
+Boots twice under qemu (TCG here: about a minute each). Uses its own state directory and
+inventory, so VMs someone else brought up with `nslab vm up` are left alone; the base image is
+the shared cached one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lab.vm.ssh import HOST_KEY_OPTIONS, ssh_command
+
+pytestmark = pytest.mark.e2e
+
+MARKER = "/home/labadmin/written-in-the-first-vm"
+
+
+@dataclass(frozen=True)
+class Lab:
+    state_dir: Path
+    inventory: Path
+
+    def nslab(self, *arguments: str) -> str:
+        options = ["--state-dir", str(self.state_dir)]
+        if arguments[0] == "up":
+            options += ["--inventory", str(self.inventory)]
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "lab", "vm", *arguments, *options],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(f"nslab vm {' '.join(arguments)}: {time.monotonic() - started:.1f} s")
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def host(self) -> dict:
+        return yaml.safe_load(self.inventory.read_text())["lab_vms"]["hosts"]["vm1"]
+
+    def ssh(self, command: str) -> subprocess.CompletedProcess[str]:
+        host = self.host()
+        return subprocess.run(
+            ssh_command(
+                Path(host["ansible_ssh_private_key_file"]),
+                host["ansible_port"],
+                host["ansible_user"],
+                [command],
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+
+    def vm_dir(self) -> Path:
+        return self.state_dir / "vm1"
+
+    def pid(self) -> int:
+        line = next(row for row in self.nslab("status").splitlines() if row.startswith("vm1\t"))
+        assert "\trunning\t" in line, line
+        return int(line.split("\tpid ")[1].split("\t")[0])
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    lab = Lab(tmp_path / "state", tmp_path / "inventory" / "local.yml")
+    yield lab
+    # Never leave a VM running, whatever failed.
+    subprocess.run(
+        [sys.executable, "-m", "lab", "vm", "down", "--state-dir", str(lab.state_dir)],
+        check=False,
+    )
+
+
+def test_fresh_vm_up_ssh_down_and_fresh_again(lab: Lab) -> None:
+    base_disk = Path(lab.nslab("build").split("base image: ")[1].splitlines()[0])
+    base_before = base_disk.stat().st_mtime_ns
+
+    lab.nslab("up", "-n", "1")
+    assert lab.host()["ansible_user"] == "labadmin"
+    assert lab.host()["ansible_become"] is True
+    who = lab.ssh("id -un && sudo -n true && echo sudo-ok")
+    assert who.stdout.split() == ["labadmin", "sudo-ok"], who.stderr
+    running = lab.ssh("systemctl is-system-running --wait")
+    assert running.stdout.strip() == "running", running.stdout + running.stderr
+    # Fresh: nothing of what the provisioning installs is there yet.
+    assert lab.ssh("command -v docker").returncode != 0
+    _assert_password_login_refused(lab)
+    assert lab.ssh(f"touch {MARKER}").returncode == 0
+
+    pid = lab.pid()
+    overlay = lab.vm_dir() / "overlay.qcow2"
+    assert overlay.exists()
+    lab.nslab("down")
+    assert _exited(pid)
+    assert not overlay.exists()
+    assert not lab.inventory.exists()
+    assert "no lab VMs" in lab.nslab("status")
+
+    lab.nslab("up")
+    assert lab.ssh(f"test -e {MARKER}").returncode == 1
+    assert lab.ssh("true").returncode == 0
+    assert base_disk.stat().st_mtime_ns == base_before
+    lab.nslab("down")
+
+
+def _exited(pid: int) -> bool:
+    """The process is gone, or has exited and only waits for init to reap it (qemu daemonized, so
+    it is init's child, and some inits, like this sandbox's, reap lazily)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"
+
+
+def _assert_password_login_refused(lab: Lab) -> None:
+    """The server itself offers no password methods (not merely a client that did not try)."""
+    host = lab.host()
+    attempt = subprocess.run(
+        [
+            "ssh", "-v", "-p", str(host["ansible_port"]), *HOST_KEY_OPTIONS,
+            "-o", "PreferredAuthentications=password,keyboard-interactive",
+            "-o", "PubkeyAuthentication=no", "-o", "BatchMode=yes",
+            f"{host['ansible_user']}@127.0.0.1", "true",
+        ],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert attempt.returncode != 0
+    offered = [
+        line.split("can continue:")[1].strip()
+        for line in attempt.stderr.splitlines()
+        if "Authentications that can continue:" in line
+    ]
+    assert offered == ["publickey"], attempt.stderr
