@@ -1,0 +1,56 @@
+# Machine setup shared by tests/run and ./nslab (sourced, not run): Debian packages, a dockerd,
+# the project's venv. Every step is a no-op when already done, so a second call costs ~1 s.
+# Needs root: it installs packages and starts dockerd.
+
+nslab_project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+nslab_require_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "$1: run as root (it installs Debian packages and starts dockerd): sudo $1" >&2
+        exit 2
+    fi
+}
+
+# nslab_install_packages PACKAGE... — apt-get install only what is missing.
+nslab_install_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$package")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    echo "nslab setup: installing Debian packages: ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+
+# nslab_start_dockerd — start dockerd (pidfile) unless one answers; the caller stops it with
+# nslab_stop_dockerd (it only stops a dockerd this shell started).
+nslab_started_dockerd=""
+nslab_start_dockerd() {
+    docker info >/dev/null 2>&1 && return 0
+    echo "nslab setup: starting dockerd (log: /var/log/nslab-dockerd.log)"
+    setsid dockerd --pidfile /var/run/nslab-dockerd.pid >/var/log/nslab-dockerd.log 2>&1 &
+    nslab_started_dockerd=$!
+    local _
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
+    echo "nslab setup: dockerd did not answer; see /var/log/nslab-dockerd.log" >&2
+    exit 2
+}
+nslab_stop_dockerd() {
+    [ -n "$nslab_started_dockerd" ] || return 0
+    echo "nslab setup: stopping the dockerd it started (pid $nslab_started_dockerd)"
+    kill "$nslab_started_dockerd" 2>/dev/null || true
+    # dockerd stops its containers first; give it the time that takes.
+    local _
+    for _ in $(seq 1 60); do kill -0 "$nslab_started_dockerd" 2>/dev/null || break; sleep 1; done
+}
+
+# nslab_venv [EXTRA] — the project's venv at .venv, with the package (and an extra) installed.
+nslab_venv() {
+    local spec="."
+    [ -n "${1:-}" ] && spec=".[$1]"
+    [ -x "$nslab_project_dir/.venv/bin/python" ] || python3 -m venv "$nslab_project_dir/.venv"
+    (cd "$nslab_project_dir" && .venv/bin/pip install -q --disable-pip-version-check -e "$spec")
+    export PATH="$nslab_project_dir/.venv/bin:$PATH"
+}
