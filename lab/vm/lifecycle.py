@@ -103,11 +103,13 @@ def _boot(
 ) -> list[VmRecord]:
     started = time.monotonic()
     records = []
+    created = []
     try:
         for index in range(1, options.count + 1):
             spec = machine.VmSpec(f"vm{index}", options.memory_mib, options.cpus)
             paths = state.paths(spec.name)
             shutil.rmtree(paths.directory, ignore_errors=True)
+            created.append(paths)
             machine.create_overlay(image, paths)
             pid, port = machine.start(spec, image, paths, acceleration)
             record = VmRecord(
@@ -136,9 +138,11 @@ def _boot(
             )
             say(f"{record.name} answers SSH ({time.monotonic() - started:.0f} s after start)")
     except BaseException:
+        # Nothing half-booted keeps running; the serial logs stay for the error to point at.
         for record in records:
             machine.stop(record.pid, state.paths(record.name))
-            state.paths(record.name).overlay.unlink(missing_ok=True)
+        for paths in created:
+            paths.overlay.unlink(missing_ok=True)
         raise
     return records
 
@@ -147,7 +151,7 @@ def down(options: VmOptions) -> int:
     state = StateDir(options.state_dir)
     with locked(state.root):
         stopped = _stop_all(state, reason="stopping")
-    print(f"stopped {stopped} VM(s)" if stopped else "no lab VMs to stop")
+    print(f"stopped and removed {stopped} VM(s)" if stopped else "no lab VMs to stop")
     return stopped
 
 

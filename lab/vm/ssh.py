@@ -56,7 +56,8 @@ def _failure(what: str, serial_log: Path, ssh_error: str, lines: int = 25) -> st
     try:
         console = serial_log.read_text(errors="replace").splitlines()[-lines:]
     except FileNotFoundError:
-        console = ["(no serial output)"]
+        console = []
+    console = console or ["(nothing yet)"]
     return (
         f"{what}; last ssh error: {ssh_error or 'none'}\n"
         f"last lines of the serial console ({serial_log}):\n" + "\n".join(console)
