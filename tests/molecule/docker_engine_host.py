@@ -1,0 +1,129 @@
+"""Run the docker_engine role on a test-bed host container and read that host's state.
+
+Shared by the docker_engine tests: an inventory for one host reached through the
+community.docker.docker connection, ansible-playbook from a chosen installation (the venv's
+ansible-core 2.19 or Debian's /usr/bin 2.14), and snapshots that show whether a run changed
+the host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from docker.models.containers import Container
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DOCKER_PLAYBOOK = PROJECT_DIR / "playbooks" / "docker.yml"
+
+
+@dataclass(frozen=True)
+class PlaybookRun:
+    returncode: int
+    output: str
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        """The output with line wrapping undone, for matching messages."""
+        return " ".join(self.output.split())
+
+
+def standin_vars(env: dict[str, str]) -> dict[str, object]:
+    """The role's variables that point it at the test bed's stand-in for download.docker.com."""
+    return {
+        "docker_engine_mirror": env["NSLAB_STANDIN_URL"],
+        "docker_engine_key_fingerprint": env["NSLAB_STANDIN_FINGERPRINT"],
+        "docker_engine_key_checksum": "sha256:" + env["NSLAB_STANDIN_KEY_SHA256"],
+    }
+
+
+def run_playbook(
+    host: Container,
+    playbook: Path,
+    workdir: Path,
+    extra_vars: dict[str, object],
+    *,
+    ansible_bin: Path,
+    check: bool = False,
+) -> PlaybookRun:
+    inventory = workdir / "inventory.yml"
+    inventory.write_text(
+        json.dumps(
+            {
+                "all": {
+                    "hosts": {
+                        host.name: {
+                            "ansible_connection": "community.docker.docker",
+                            "ansible_user": "root",
+                        }
+                    }
+                }
+            }
+        )
+    )
+    variables = workdir / "vars.json"
+    variables.write_text(json.dumps(extra_vars))
+    command = [
+        str(ansible_bin / "ansible-playbook"),
+        "-i",
+        str(inventory),
+        "-e",
+        f"@{variables}",
+        str(playbook),
+    ]
+    if check:
+        command += ["--check", "--diff"]
+    env = {
+        **os.environ,
+        "PATH": f"{ansible_bin}:{os.environ['PATH']}",
+        "ANSIBLE_CONFIG": str(PROJECT_DIR / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    started = time.monotonic()
+    result = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+
+
+def ansible_version(ansible_bin: Path) -> str:
+    """ansible-core's version as `ansible-playbook --version` reports it, e.g. 2.14.18."""
+    result = subprocess.run(
+        [str(ansible_bin / "ansible-playbook"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first_line = result.stdout.splitlines()[0]  # ansible-playbook [core 2.14.18]
+    return first_line.split("core ", 1)[1].rstrip("]")
+
+
+def sh(host: Container, script: str) -> str:
+    result = host.exec_run(["sh", "-c", script], environment={"LC_ALL": "C"})
+    output = result.output.decode(errors="replace")
+    assert result.exit_code == 0, output
+    return output
+
+
+def apt_configuration(host: Container) -> str:
+    """Every path under /etc/apt with its mode and content hash: equal means apt is unchanged."""
+    return sh(
+        host,
+        "find /etc/apt -printf '%p %m %y\\n' | sort; "
+        "find /etc/apt -type f -exec sha256sum {} + | sort",
+    )
+
+
+def host_state(host: Container) -> str:
+    """What a check run must leave alone: /etc, the installed packages, running services."""
+    return sh(
+        host,
+        "find /etc -xdev -type f -exec sha256sum {} + | sort; "
+        "find /etc -xdev -printf '%p %m %y\\n' | sort; "
+        "dpkg-query -W; ls /var/lib/apt/lists",
+    )

@@ -1,0 +1,180 @@
+"""docker_engine on one fresh Debian 12 host: check mode, refusals, then ansible-core 2.14.
+
+The tests share one host container to stay fast and run in file order: the check run first
+(it needs the host fresh), then the runs that must fail before apt's configuration changes,
+then a real converge with Debian's packaged ansible-core 2.14, which must leave a working engine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+from docker.models.containers import Container
+from docker_engine_host import (
+    DOCKER_PLAYBOOK,
+    ansible_version,
+    apt_configuration,
+    host_state,
+    run_playbook,
+    sh,
+    standin_vars,
+)
+
+from lab.testbed import Testbed
+from lab.testbed.hosts import remove_host, start_host
+
+pytestmark = pytest.mark.molecule
+
+VENV_ANSIBLE = Path(sys.executable).parent
+DEBIAN_ANSIBLE = Path("/usr/bin")
+NO_DOCKER_APT = (
+    "test ! -e /etc/apt/sources.list.d/docker.list && test ! -e /etc/apt/keyrings/docker.asc"
+)
+
+# Facts a play sets before the role, so the role sees another system than the container's.
+FAKE_FACTS_PLAY = """\
+- name: Pretend to be another system, then run the role
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Gather the real distribution facts
+      ansible.builtin.setup:
+        gather_subset: ["!all", "!min", distribution]
+    - name: Override them
+      ansible.builtin.set_fact:
+        distribution: "{{ fake.distribution }}"
+        distribution_release: "{{ fake.release }}"
+        distribution_version: "{{ fake.version }}"
+        cacheable: true
+    - name: Run the role
+      ansible.builtin.include_role:
+        name: docker_engine
+"""
+
+
+@pytest.fixture(scope="module")
+def host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Container]:
+    container = start_host(
+        docker_client,
+        testbed.host_image,
+        name=f"nslab-test-docker-engine-{os.getpid()}",
+        network=testbed.network,
+        purpose="docker-engine-failures",
+    )
+    yield container
+    remove_host(container)
+
+
+@pytest.fixture
+def role_vars(testbed: Testbed) -> dict[str, object]:
+    return standin_vars(testbed.env())
+
+
+def test_check_mode_on_a_fresh_host_changes_nothing(
+    host: Container, role_vars: dict[str, object], tmp_path: Path
+) -> None:
+    before = host_state(host)
+    run = run_playbook(
+        host, DOCKER_PLAYBOOK, tmp_path, role_vars, ansible_bin=VENV_ANSIBLE, check=True
+    )
+    assert run.returncode == 0, run.output
+    assert "failed=0" in run.text
+    # It reports the work it would do, including packages from the repository not yet written.
+    assert "changed=0" not in run.text, run.output
+    assert "Would install: docker-ce, docker-ce-cli, containerd.io" in run.text, run.output
+    assert host_state(host) == before
+
+
+def test_wrong_key_fingerprint_is_refused(
+    host: Container, role_vars: dict[str, object], tmp_path: Path
+) -> None:
+    before = apt_configuration(host)
+    wrong = "0123456789ABCDEF0123456789ABCDEF01234567"
+    run = run_playbook(
+        host,
+        DOCKER_PLAYBOOK,
+        tmp_path,
+        {**role_vars, "docker_engine_key_fingerprint": wrong},
+        ansible_bin=VENV_ANSIBLE,
+    )
+    assert run.returncode != 0
+    assert f"expected exactly {wrong}" in run.text, run.output
+    assert "The key was not trusted and no apt source was written" in run.text
+    assert apt_configuration(host) == before
+    sh(host, NO_DOCKER_APT)
+
+
+def test_unreachable_repository_is_reported(
+    host: Container, role_vars: dict[str, object], tmp_path: Path
+) -> None:
+    before = apt_configuration(host)
+    # The stand-in's host with a port nothing listens on: refused at once, no outside traffic.
+    mirror = "http://nslab-standin:1"
+    run = run_playbook(
+        host,
+        DOCKER_PLAYBOOK,
+        tmp_path,
+        {**role_vars, "docker_engine_mirror": mirror, "docker_engine_download_retries": 1},
+        ansible_bin=VENV_ANSIBLE,
+    )
+    assert run.returncode != 0
+    assert "Check that the repository publishes a release for this host failed" in run.text
+    assert "Connection refused" in run.text, run.output
+    assert f"Repository {mirror}/linux/debian" in run.text
+    assert apt_configuration(host) == before
+    sh(host, NO_DOCKER_APT)
+
+
+@pytest.mark.parametrize(
+    ("distribution", "release", "version"),
+    [("Debian", "bullseye", "11.11"), ("Ubuntu", "noble", "24.04")],
+)
+def test_unsupported_release_stops_before_any_change(
+    host: Container,
+    role_vars: dict[str, object],
+    tmp_path: Path,
+    distribution: str,
+    release: str,
+    version: str,
+) -> None:
+    before = apt_configuration(host)
+    playbook = tmp_path / "fake_release.yml"
+    playbook.write_text(FAKE_FACTS_PLAY)
+    fake = {"distribution": distribution, "release": release, "version": version}
+    run = run_playbook(
+        host, playbook, tmp_path, {**role_vars, "fake": fake}, ansible_bin=VENV_ANSIBLE
+    )
+    assert run.returncode != 0
+    expected = (
+        f"docker_engine supports Debian bookworm; this host is {distribution} {version} "
+        f"({release}). Nothing was changed."
+    )
+    assert expected in run.text, run.output
+    assert apt_configuration(host) == before
+    sh(host, NO_DOCKER_APT)
+
+
+@pytest.mark.skipif(
+    not (DEBIAN_ANSIBLE / "ansible-playbook").exists(),
+    reason="Debian's ansible package is not installed (tests/run installs it)",
+)
+def test_converges_with_debian_packaged_ansible_core_2_14(
+    host: Container, role_vars: dict[str, object], tmp_path: Path
+) -> None:
+    assert ansible_version(DEBIAN_ANSIBLE).startswith("2.14."), ansible_version(DEBIAN_ANSIBLE)
+    run = run_playbook(
+        host,
+        DOCKER_PLAYBOOK,
+        tmp_path,
+        {**role_vars, "docker_engine_users": ["student"]},
+        ansible_bin=DEBIAN_ANSIBLE,
+    )
+    assert run.returncode == 0, run.output
+    assert "failed=0" in run.text
+    assert sh(host, "docker info --format '{{.ServerVersion}}'").strip()
+    assert "docker" in sh(host, "id -nG student").split()
