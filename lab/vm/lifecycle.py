@@ -60,20 +60,25 @@ def run_action(action: str, arguments: Mapping[str, object]) -> int:
 
 
 def build(options: VmOptions) -> BaseImage:
-    key = ensure_lab_key(options.cache)
-    with locked(options.cache / "vm"):
-        image = ensure_base_image(disk_recipe(options.mirror, key.public_line()), options.cache)
+    image, key = _ensure_base(options)
     print(f"base image: {image.disk}")
     print(f"lab SSH key: {key.private}")
     return image
+
+
+def _ensure_base(options: VmOptions) -> tuple[BaseImage, LabKey]:
+    # Locked: two first runs at once would both make a key and a disk, and only one can win.
+    with locked(options.cache / "vm"):
+        key = ensure_lab_key(options.cache)
+        image = ensure_base_image(disk_recipe(options.mirror, key.public_line()), options.cache)
+    return image, key
 
 
 def up(options: VmOptions) -> list[VmRecord]:
     """Boot `count` fresh VMs from the base image, wait for SSH, write the inventory."""
     if options.count < 1:
         raise VmError("-n must be at least 1")
-    image = build(options)
-    key = ensure_lab_key(options.cache)
+    image, key = _ensure_base(options)
     state = StateDir(options.state_dir)
     with locked(state.root):
         _stop_all(state, reason="replacing them with fresh ones")
