@@ -47,10 +47,15 @@ nslab_stop_dockerd() {
 }
 
 # nslab_venv [EXTRA] — the project's venv at .venv, with the package (and an extra) installed.
+# pip runs again only when pyproject.toml or the extra changed (a stamp in the venv says).
 nslab_venv() {
-    local spec="."
+    local venv="$nslab_project_dir/.venv" spec="." stamp
     [ -n "${1:-}" ] && spec=".[$1]"
-    [ -x "$nslab_project_dir/.venv/bin/python" ] || python3 -m venv "$nslab_project_dir/.venv"
-    (cd "$nslab_project_dir" && .venv/bin/pip install -q --disable-pip-version-check -e "$spec")
-    export PATH="$nslab_project_dir/.venv/bin:$PATH"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    stamp="$(sha256sum "$nslab_project_dir/pyproject.toml" | cut -d' ' -f1) $spec"
+    if [ "$(cat "$venv/.nslab-installed" 2>/dev/null)" != "$stamp" ]; then
+        (cd "$nslab_project_dir" && "$venv/bin/pip" install -q --disable-pip-version-check -e "$spec")
+        echo "$stamp" >"$venv/.nslab-installed"
+    fi
+    export PATH="$venv/bin:$PATH"
 }
