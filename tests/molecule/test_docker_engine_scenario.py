@@ -20,7 +20,7 @@ VENV_BIN = Path(sys.executable).parent
 
 def test_default_scenario_passes(testbed: Testbed) -> None:
     # Molecule calls ansible-config and ansible-playbook: the venv's must come first.
-    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"}
+    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "NO_COLOR": "1"}
     result = subprocess.run(
         [str(VENV_BIN / "molecule"), "test", "-s", "default"],
         cwd=PROJECT_DIR,
