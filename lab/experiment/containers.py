@@ -14,14 +14,14 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker.errors
-
 from lab.experiment.errors import Interrupted
 from lab.experiment.scenarios import ContainerSpec
+from lab.experiment.sdk import docker
 
 LAB_LABEL = "nslab.lab"
 RUN_LABEL = "nslab.run"
@@ -71,22 +71,35 @@ def owner_alive(owner: Owner, boot_id: str, proc_root: str = "/proc") -> bool:
 
 def remove_leftovers(client: Any, boot_id: str, proc_root: str = "/proc") -> list[str]:
     """Remove lab containers of earlier runs whose owning process no longer exists."""
-    removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{LAB_LABEL}=1"}):
-        labels = container.labels or {}
+    orphans = []
+    for container in _labelled(client, f"{LAB_LABEL}=1"):
+        labels = container.get("Labels") or {}
         owner = Owner.parse(labels.get(OWNER_LABEL, ""))
         if labels.get(KEEP_LABEL) == "1" or owner is None or owner_alive(owner, boot_id, proc_root):
             continue
-        _remove(client, container.id)
-        removed.append(container.name)
-    return removed
+        orphans.append(container)
+    return _remove_all(client, orphans)
 
 
 def remove_run(client: Any, run_id: str) -> list[str]:
-    containers = client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
-    for container in containers:
-        _remove(client, container.id)
-    return [c.name for c in containers]
+    return _remove_all(client, _labelled(client, f"{RUN_LABEL}={run_id}"))
+
+
+def _labelled(client: Any, label: str) -> list[dict[str, Any]]:
+    # The low-level list answers in one request; containers.list() also inspects each container.
+    return client.api.containers(all=True, filters={"label": label})
+
+
+def _remove_all(client: Any, containers: list[dict[str, Any]]) -> list[str]:
+    """Force-remove side by side; the names of the removed containers.
+
+    Force kills at once (`sleep infinity` as PID 1 ignores SIGTERM, so a stop would sit out its
+    timeout); each removal then waits for the engine to unmount and unplug the container (about
+    0.2 s here), which the engine does for several containers in parallel.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, len(containers))) as pool:
+        list(pool.map(lambda container: _remove(client, container["Id"]), containers))
+    return [container["Names"][0].lstrip("/") for container in containers]
 
 
 def _remove(client: Any, container_id: str) -> None:

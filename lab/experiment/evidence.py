@@ -7,7 +7,6 @@ Every check's expected outcome comes from the same Expectation as the matrix, so
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +15,22 @@ from lab.report.model import EvidenceCheck, Expectation, Relations
 
 CONTAINERS = ("container1", "container2")
 
-# Sections printed by the probe; the host's values are read by Python from the same files.
-_PROBE = r"""
-echo @@hostname; cat /proc/sys/kernel/hostname
-echo @@net
-for i in /sys/class/net/*; do [ -r "$i/address" ] && echo "${i##*/} $(cat "$i/address")"; done
-echo @@route; cat /proc/net/route
-echo @@pid1; cat /proc/1/cmdline; echo
-echo @@mountinfo; cat /proc/self/mountinfo
-echo @@uid_map; cat /proc/self/uid_map
-echo @@cgroup; cat /proc/self/cgroup
-echo @@sysvipc; cat /proc/sysvipc/shm
-echo @@posixshm; ls -a /dev/shm
+# Files the probe reads, by section; the host's values are read by Python from the same files.
+# One `tail` prints them all, each after a "==> path <==" header: starting a process in a
+# container costs milliseconds on a busy host, and the two probes run one after the other.
+_FILES = {
+    "hostname": "/proc/sys/kernel/hostname",
+    "route": "/proc/net/route",
+    "pid1": "/proc/1/cmdline",
+    "mountinfo": "/proc/self/mountinfo",
+    "uid_map": "/proc/self/uid_map",
+    "cgroup": "/proc/self/cgroup",
+    "sysvipc": "/proc/sysvipc/shm",
+}
+_NET = "/sys/class/net/"  # <interface>/address for each interface: the "net" section
+_PROBE = f"""
+tail -n +1 {" ".join(_FILES.values())} {_NET}*/address
+echo @@posixshm; for f in /dev/shm/* /dev/shm/.*; do echo "${{f##*/}}"; done
 """
 
 # Made in container1 before probing: a SysV shared memory segment when util-linux's ipcmk is
@@ -44,27 +47,39 @@ def probe_command(marker: str, make_ipc: bool) -> list[str]:
 
 
 def parse_sections(output: str) -> dict[str, str]:
+    """Sections start at "@@name" (printed by the shell) or at tail's "==> path <==" headers."""
     sections: dict[str, list[str]] = {}
-    current = None
+    current, prefix = None, ""
     for line in output.replace("\0", " ").splitlines():
-        if line.startswith("@@"):
-            current = line[2:].strip()
-            sections[current] = []
-        elif current is not None:
-            sections[current].append(line)
+        header = _section_header(line)
+        if header is not None:
+            current, prefix = header
+            sections.setdefault(current, [])
+        elif current is not None and line.strip():
+            sections[current].append(prefix + line)
     return {name: "\n".join(lines).strip() for name, lines in sections.items()}
 
 
-def gather(client: Any, container_ids: dict[str, str], marker: str) -> dict[str, dict[str, str]]:
-    """Run the probe in container1 (which also makes the IPC object) and then in container2."""
-    probes = {}
-    for role in CONTAINERS:
-        exec_id = client.api.exec_create(
-            container_ids[role], probe_command(marker, role == "container1")
-        )
-        output = client.api.exec_start(exec_id["Id"])
-        probes[role] = parse_sections(output.decode(errors="replace"))
-    return probes
+def _section_header(line: str) -> tuple[str, str] | None:
+    """(section, prefix for its lines) if the line starts a section."""
+    if line.startswith("@@"):
+        return line[2:].strip(), ""
+    if not (line.startswith("==> ") and line.endswith(" <==")):
+        return None
+    path = line[4:-4]
+    if path.startswith(_NET):
+        return "net", path[len(_NET) :].split("/")[0] + " "  # "eth0 02:42:ac:11:00:02"
+    return next((name for name, known in _FILES.items() if known == path), path), ""
+
+
+def probe(client: Any, container_id: str, marker: str, make_ipc: bool) -> dict[str, str]:
+    """Every section from one exec: each exec costs the engine far more than the probe itself.
+
+    Run it in container1 with make_ipc first: container2's probe looks for that IPC object.
+    """
+    exec_id = client.api.exec_create(container_id, probe_command(marker, make_ipc))
+    output = client.api.exec_start(exec_id["Id"])
+    return parse_sections(output.decode(errors="replace"))
 
 
 def host_probe(proc_root: str = "/proc", sys_root: str = "/sys") -> dict[str, str]:
@@ -271,7 +286,3 @@ def _cgroup_root(
             )
         )
     return results
-
-
-def probe_marker(run_id: str) -> str:
-    return f"nslab-{run_id}-{os.getpid()}"

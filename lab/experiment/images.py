@@ -11,9 +11,8 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-import docker.errors
-
 from lab.experiment.errors import EnvironmentProblem
+from lab.experiment.sdk import docker
 
 _SAVE_MARKERS = {"manifest.json", "repositories", "index.json"}
 

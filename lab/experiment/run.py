@@ -1,34 +1,26 @@
-"""One entry point: run_experiment(options) -> Report. The only module that sequences I/O."""
+"""One entry point: run_experiment(options) -> Report. Sequences the run; pair.py overlaps the
+steps of one scenario's two containers."""
 
 from __future__ import annotations
 
 import os
 import platform
-import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import docker
-import docker.errors
-
 import lab
 from lab.experiment import containers as lab_containers
 from lab.experiment import evidence, fingerprint, images
 from lab.experiment.analysis import analyse
 from lab.experiment.errors import EnvironmentProblem
-from lab.experiment.namespaces import read_namespaces, read_nspid
+from lab.experiment.namespaces import read_namespaces
+from lab.experiment.pair import start_and_probe
 from lab.experiment.scenarios import Scenario, select
-from lab.report.model import (
-    ContainerInfo,
-    Fingerprint,
-    NamespaceRef,
-    Report,
-    Runtime,
-    ScenarioResult,
-)
+from lab.experiment.sdk import docker
+from lab.report.model import Fingerprint, NamespaceRef, Report, Runtime, ScenarioResult
 
 DEFAULT_IMAGE = "debian:12"
 
@@ -64,7 +56,7 @@ def run_experiment(options: ExperimentOptions) -> Report:
     if owner is None:
         raise EnvironmentProblem("cannot read this process's own /proc entry; is /proc mounted?")
     lab_containers.remove_leftovers(client, facts.boot_id)
-    run_id = secrets.token_hex(4)
+    run_id = os.urandom(4).hex()  # not `secrets`: a name, not a secret, and its import costs more
     launcher = lab_containers.Launcher(
         client, run_id, owner, options.image, options.name_prefix, options.keep
     )
@@ -116,35 +108,8 @@ def _run_scenario(
     host_refs: dict[str, NamespaceRef],
     lang: str,
 ) -> ScenarioResult:
-    ids: dict[str, str] = {}
-    specs = {}
-    for role, spec in scenario.specs().items():
-        specs[role] = spec
-        ids[role] = launcher.start(scenario.name, role, spec.resolved(ids.get("container1", "")))
-    infos = [_describe(client, role, ids[role]) for role in ids]
+    observed = start_and_probe(client, launcher, scenario)
+    infos = observed.containers
     namespaces = {"host": host_refs} | {c.role: read_namespaces(c.host_pid) for c in infos}
-    probes = {"host": evidence.host_probe()} | evidence.gather(
-        client, ids, f"nslab-{launcher.run_id}"
-    )
-    return analyse(scenario.name, facts, specs, infos, namespaces, probes, lang)
-
-
-def _describe(client: Any, role: str, container_id: str) -> ContainerInfo:
-    data = client.api.inspect_container(container_id)
-    host_config, pid = data["HostConfig"], data["State"]["Pid"]
-    return ContainerInfo(
-        role=role,
-        name=data["Name"].lstrip("/"),
-        id=data["Id"],
-        image=data["Config"]["Image"],
-        host_pid=pid,
-        nspid=read_nspid(pid),
-        state=data["State"]["Status"],
-        modes={
-            "pid": host_config.get("PidMode") or "",
-            "network": host_config.get("NetworkMode") or "",
-            "ipc": host_config.get("IpcMode") or "",
-            "uts": host_config.get("UTSMode") or "",
-            "cgroupns": host_config.get("CgroupnsMode") or "",
-        },
-    )
+    probes = {"host": evidence.host_probe()} | observed.probes
+    return analyse(scenario.name, facts, scenario.specs(), infos, namespaces, probes, lang)

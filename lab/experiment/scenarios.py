@@ -32,6 +32,12 @@ class ContainerSpec:
         }
         return [f"{flag}={value}" for flag, value in flags.items() if value]
 
+    @property
+    def joins_first(self) -> bool:
+        """Joins a namespace of the first container, which must then be running already."""
+        modes = (self.pid_mode, self.network_mode, self.ipc_mode, self.uts_mode)
+        return any(FIRST in mode for mode in modes)
+
     def resolved(self, first_id: str) -> ContainerSpec:
         def fill(mode: str) -> str:
             return mode.replace(FIRST, first_id)

@@ -46,3 +46,10 @@ def test_docker_args_and_first_container_placeholder() -> None:
     assert spec.docker_args() == ["--ipc=container:<first>"]
     assert spec.resolved("abc").ipc_mode == "container:abc"
     assert ContainerSpec().docker_args() == []
+
+
+def test_only_a_container_joining_the_first_waits_for_it() -> None:
+    joining = {name for name, s in SCENARIOS.items() if s.second.joins_first}
+    assert joining == {"net-container", "ipc-container"}
+    assert not any(s.first.joins_first for s in SCENARIOS.values())
+    assert not SCENARIOS["ipc-container"].second.resolved("abc").joins_first

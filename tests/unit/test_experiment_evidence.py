@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from experiment_fakes import fingerprint
 
-from lab.experiment.evidence import checks, hostname_relations, parse_sections, root_mount
+from lab.experiment.evidence import (
+    checks,
+    hostname_relations,
+    parse_sections,
+    probe_command,
+    root_mount,
+)
 from lab.experiment.expectations import expect
 from lab.experiment.scenarios import SCENARIOS
 
@@ -50,6 +56,29 @@ def test_parse_sections_and_root_mount() -> None:
         "1 0 0:1 / / rw - rootfs rootfs rw\n72 48 0:39 / / rw - overlay overlay rw,upperdir=/u"
     )
     assert root_mount(mountinfo) == "overlay overlay rw,upperdir=/u"
+
+
+def test_parse_the_single_tail_of_every_file() -> None:
+    """What `tail -n +1 FILE...` prints in a container: a header before each file, a blank line
+    between files, and /proc/1/cmdline with NULs and no final newline."""
+    output = (
+        "@@ipc_made\nShared memory id: 3\n"
+        "==> /proc/sys/kernel/hostname <==\nc1\n\n"
+        "==> /proc/1/cmdline <==\nsleep\0infinity\0\n"
+        "==> /proc/sysvipc/shm <==\n       key      shmid perms\n 0 3 644\n\n"
+        "==> /sys/class/net/eth0/address <==\n02:42:ac:11:00:02\n\n"
+        "==> /sys/class/net/lo/address <==\n00:00:00:00:00:00\n"
+        "@@posixshm\n.\n..\n*\n"
+    )
+    assert parse_sections(output) == {
+        "ipc_made": "Shared memory id: 3",
+        "hostname": "c1",
+        "pid1": "sleep infinity",
+        "sysvipc": "key      shmid perms\n 0 3 644",
+        "net": "eth0 02:42:ac:11:00:02\nlo 00:00:00:00:00:00",
+        "posixshm": ".\n..\n*",
+    }
+    assert probe_command("m", make_ipc=False)[2].count("tail ") == 1
 
 
 def test_baseline_evidence_passes_for_separate_containers() -> None:
