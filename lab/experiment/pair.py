@@ -47,9 +47,12 @@ def start_and_probe(client: Any, launcher: Launcher, scenario: Scenario) -> Obse
         first_probe = evidence.probe(client, first.id, marker, make_ipc=True)
         second_info = second.result()
         second_probe = evidence.probe(client, second_info.id, marker, make_ipc=False)
-    finally:
+    except BaseException:
+        # container2's start may still be in flight; the caller's cleanup must come after it.
         with signals_deferred():
             pool.shutdown(wait=True)
+        raise
+    pool.shutdown()  # its one task is done: second.result() returned
     return Observed(
         containers=[first, second_info],
         probes={"container1": first_probe, "container2": second_probe},
