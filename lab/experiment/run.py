@@ -72,7 +72,8 @@ def run_experiment(options: ExperimentOptions) -> Report:
                     lab_containers.remove_run(client, run_id)
             finished = True
         finally:
-            if not (finished and options.keep):
+            # A finished run has removed each scenario's containers already, or keeps them.
+            if not finished:
                 with lab_containers.signals_deferred():
                     lab_containers.remove_run(client, run_id)
     return Report(
@@ -88,10 +89,10 @@ def run_experiment(options: ExperimentOptions) -> Report:
 
 
 def _connect() -> Any:
-    # No pinned API version: the SDK negotiates, which Engine 29 (API >= 1.44 only) needs.
+    # No pinned API version: the SDK negotiates, which Engine 29 (API >= 1.44 only) needs. Both
+    # SDKs (5.0, 7) negotiate while constructing the client: that request is the reachability check.
     try:
-        client = docker.from_env()
-        client.ping()
+        client = docker.from_env(version="auto")
     except docker.errors.DockerException as error:
         raise EnvironmentProblem(
             f"cannot reach the Docker engine ({error}). Is dockerd running, DOCKER_HOST right? "
