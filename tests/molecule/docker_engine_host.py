@@ -114,8 +114,8 @@ def apt_configuration(host: Container) -> str:
     """Every path under /etc/apt with its mode and content hash: equal means apt is unchanged."""
     return sh(
         host,
-        "find /etc/apt -printf '%p %m %y\\n' | sort; "
-        "find /etc/apt -type f -exec sha256sum {} + | sort",
+        "{ find /etc/apt -printf '%p %m %y\\n'; find /etc/apt -type f -exec sha256sum {} +; }"
+        " | sort",
     )
 
 
@@ -123,7 +123,6 @@ def host_state(host: Container) -> str:
     """What a check run must leave alone: /etc, the installed packages, running services."""
     return sh(
         host,
-        "find /etc -xdev -type f -exec sha256sum {} + | sort; "
-        "find /etc -xdev -printf '%p %m %y\\n' | sort; "
-        "dpkg-query -W; ls /var/lib/apt/lists",
+        "{ find /etc -xdev -type f -exec sha256sum {} +; find /etc -xdev -printf '%p %m %y\\n';"
+        " dpkg-query -W; ls /var/lib/apt/lists; } | sort",
     )

@@ -36,6 +36,25 @@ NO_DOCKER_APT = (
     "test ! -e /etc/apt/sources.list.d/docker.list && test ! -e /etc/apt/keyrings/docker.asc"
 )
 
+FAKE_PODMAN_DOCKER = """\
+set -e
+mkdir -p /tmp/podman-docker/DEBIAN
+printf 'Package: podman-docker\\nVersion: 0.0-nslab\\nArchitecture: all\\n\
+Maintainer: nslab <root@localhost>\\nDescription: conflict check stand-in\\n' \
+  > /tmp/podman-docker/DEBIAN/control
+dpkg-deb --build /tmp/podman-docker /tmp/podman-docker.deb >/dev/null
+dpkg -i /tmp/podman-docker.deb >/dev/null
+"""
+
+# An old docker.list (Docker's former docs: another keyring) plus a deb822 docker.sources
+# (geerlingguy.docker): apt update fails with "Conflicting values set for option Signed-By".
+PLANT_CONFLICTING_SOURCES = """\
+echo "deb [arch=amd64 signed-by=/usr/share/keyrings/docker-archive-keyring.gpg] \
+{url}/linux/debian bookworm stable" > /etc/apt/sources.list.d/docker.list
+printf 'Types: deb\\nURIs: {url}/linux/debian\\nSuites: bookworm\\nComponents: stable\\n\
+Signed-By: /etc/apt/keyrings/docker-other.asc\\n' > /etc/apt/sources.list.d/docker.sources
+"""
+
 # Facts a play sets before the role, so the role sees another system than the container's.
 FAKE_FACTS_PLAY = """\
 - name: Pretend to be another system, then run the role
@@ -159,6 +178,24 @@ def test_unsupported_release_stops_before_any_change(
     sh(host, NO_DOCKER_APT)
 
 
+def test_conflicting_package_stops_the_role_unless_opted_in(
+    host: Container, role_vars: dict[str, object], tmp_path: Path
+) -> None:
+    # A local package named like one of Docker's "uninstall old versions" list; no download.
+    sh(host, FAKE_PODMAN_DOCKER)
+    before = apt_configuration(host)
+    run = run_playbook(host, DOCKER_PLAYBOOK, tmp_path, role_vars, ansible_bin=VENV_ANSIBLE)
+    sh(host, "dpkg --purge podman-docker")
+    assert run.returncode != 0
+    assert (
+        "These installed packages conflict with the official engine packages: podman-docker."
+        in run.text
+    ), run.output
+    assert "Set docker_engine_remove_conflicting: true" in run.text
+    assert apt_configuration(host) == before
+    sh(host, NO_DOCKER_APT)
+
+
 @pytest.mark.skipif(
     not (DEBIAN_ANSIBLE / "ansible-playbook").exists(),
     reason="Debian's ansible package is not installed (tests/run installs it)",
@@ -167,6 +204,8 @@ def test_converges_with_debian_packaged_ansible_core_2_14(
     host: Container, role_vars: dict[str, object], tmp_path: Path
 ) -> None:
     assert ansible_version(DEBIAN_ANSIBLE).startswith("2.14."), ansible_version(DEBIAN_ANSIBLE)
+    # The host was set up before, twice over: the role must repair what breaks apt update.
+    sh(host, PLANT_CONFLICTING_SOURCES.format(url=role_vars["docker_engine_mirror"]))
     run = run_playbook(
         host,
         DOCKER_PLAYBOOK,
@@ -178,3 +217,8 @@ def test_converges_with_debian_packaged_ansible_core_2_14(
     assert "failed=0" in run.text
     assert sh(host, "docker info --format '{{.ServerVersion}}'").strip()
     assert "docker" in sh(host, "id -nG student").split()
+    sources = sh(host, "ls /etc/apt/sources.list.d")
+    assert sources.split() == ["docker.list"], sources
+    assert "signed-by=/etc/apt/keyrings/docker.asc" in sh(
+        host, "cat /etc/apt/sources.list.d/docker.list"
+    )
