@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,23 @@ def test_lab_playbook_without_hosts_says_what_to_do() -> None:
     assert result.returncode != 0
     assert "The inventory has no hosts in the lab_vms group" in output
     assert "inventory/class.example.yml" in output
+
+
+def test_a_generated_local_inventory_joins_the_same_group(tmp_path: Path) -> None:
+    # What `nslab vm up` writes as inventory/local.yml, next to the example and group_vars.
+    inventory_dir = tmp_path / "inventory"
+    shutil.copytree(
+        PROJECT_DIR / "inventory", inventory_dir, ignore=shutil.ignore_patterns("local.yml")
+    )
+    (inventory_dir / "local.yml").write_text(
+        "---\nlab_vms:\n  hosts:\n    nslab-vm1:\n      ansible_host: 127.0.0.1\n"
+        "      ansible_port: 2222\n      student_id: s001\n"
+    )
+
+    result = ansible("ansible-inventory", "-i", str(inventory_dir), "--host", "nslab-vm1")
+
+    assert result.returncode == 0, result.stderr
+    host = json.loads(result.stdout)
+    assert host["student_id"] == "s001"
+    # Class-wide settings from group_vars/lab_vms.yml reach generated hosts too.
+    assert host["ansible_python_interpreter"] == "/usr/bin/python3"
