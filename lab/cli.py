@@ -70,7 +70,25 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         "artifacts under <project>/runs/, rebuild the class summary and exit non-zero if any "
         "host failed or was unreachable.",
     )
-    parser.add_argument("-i", "--inventory", type=Path, required=True, help="inventory file/dir")
+    parser.add_argument(
+        "-i",
+        "--inventory",
+        type=Path,
+        help="inventory file/dir (default: fresh local Debian 12 VMs, see --vms)",
+    )
+    parser.add_argument(
+        "--vms",
+        type=int,
+        default=1,
+        help="without -i: how many local VMs to boot when none are running (default: 1)",
+    )
+    parser.add_argument(
+        "--docker-repo",
+        choices=["auto", "docker", "standin"],
+        default="auto",
+        help="without -i: download.docker.com (docker), the local stand-in (standin), or "
+        "docker when it answers, else standin (auto, the default)",
+    )
     parser.add_argument("--limit", help="Ansible host pattern to narrow the inventory")
     parser.add_argument("--forks", type=int, help="hosts worked on in parallel")
     parser.add_argument(
@@ -97,6 +115,21 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_provision(args: argparse.Namespace) -> int:
+    if args.inventory is None:
+        from lab.provision.local import provision_local
+
+        return provision_local(
+            project_dir=args.project,
+            source=args.docker_repo,
+            vms=args.vms,
+            playbook=args.playbook,
+            limit=args.limit,
+            forks=args.forks,
+            extravars=args.extravars,
+            check=args.check,
+            retry_failed=args.retry_failed,
+            keep_runs=args.keep_runs,
+        )
     from lab.provision.command import provision_command
 
     return provision_command(

@@ -1,0 +1,167 @@
+"""The built-in default class: fresh local VMs, provisioned with playbooks/lab.yml.
+
+`nslab provision` without an inventory boots local Debian 12 VMs (`nslab vm up`) unless some are
+already running, picks where Docker comes from, and provisions them like any class. Docker comes
+from download.docker.com when it answers; otherwise (offline classrooms, this project's CI) from
+the local stand-in — the same signed repository layout, served on this machine's loopback, which
+a qemu guest reaches as 10.0.2.2 — with the lab image loaded from an archive built here. The run
+says plainly which one it used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from lab.errors import LabError
+
+DOCKER_KEY_URL = "https://download.docker.com/linux/debian/gpg"
+PROBE_TIMEOUT_S = 5.0
+# A fixed port: the stand-in's URL is written into the VMs' docker.list, so a re-run must serve
+# it at the same address to report 0 changed.
+STANDIN_PORT = 18080
+SOURCES = ("auto", "docker", "standin")
+
+
+@dataclass(frozen=True)
+class DockerSource:
+    name: str  # "docker" or "standin"
+    description: str
+    extravars: tuple[str, ...]
+
+
+def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
+    try:
+        with urllib.request.urlopen(DOCKER_KEY_URL, timeout=timeout_s) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def provision_local(
+    *,
+    project_dir: Path | None,
+    source: str,
+    vms: int,
+    extravars: Sequence[str] = (),
+    out: TextIO | None = None,
+    **provision_options: Any,
+) -> int:
+    """Bring up (or reuse) the local VMs, provision them, say which Docker repository was used.
+
+    `provision_options` go to `provision_command` as they are (check, limit, retry_failed, ...).
+    """
+    from lab.provision.command import provision_command
+    from lab.provision.config import default_project_dir
+    from lab.testbed.cache import cache_dir
+    from lab.vm.lifecycle import VmOptions, default_state_dir, up
+
+    out = out or sys.stdout
+    if source not in SOURCES:
+        raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
+    project_dir = (project_dir or default_project_dir()).resolve()
+    cache = cache_dir()
+    options = VmOptions(
+        cache=cache,
+        state_dir=default_state_dir(cache),
+        inventory=project_dir / "inventory" / "local.yml",
+        count=vms,
+    )
+    if _local_vms_answer(options.inventory):
+        out.write(
+            f"nslab: provisioning the running VMs of {options.inventory}; "
+            "`nslab vm down` first for fresh ones\n"
+        )
+    else:
+        up(options)
+    with _docker_source(source, cache) as docker_source:
+        out.write(f"nslab: Docker Engine from {docker_source.description}\n")
+        out.flush()
+        status_code = provision_command(
+            project_dir=project_dir,
+            inventory=options.inventory,
+            extravars=[*docker_source.extravars, *extravars],
+            out=out,
+            **provision_options,
+        )
+    out.write(f"nslab: Docker Engine came from {docker_source.description}\n")
+    return status_code
+
+
+def _local_vms_answer(inventory: Path) -> bool:
+    """True if `inventory` (written by `nslab vm up`) lists VMs whose SSH ports all answer."""
+    import yaml
+
+    from lab.vm.inventory import GROUP
+
+    if not inventory.is_file():
+        return False
+    hosts = (yaml.safe_load(inventory.read_text()) or {}).get(GROUP, {}).get("hosts") or {}
+    if not hosts:
+        return False
+    for host in hosts.values():
+        try:
+            socket.create_connection((host["ansible_host"], host["ansible_port"]), 2).close()
+        except OSError:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
+    if source == "docker" or (source == "auto" and download_docker_com_answers()):
+        yield DockerSource(
+            "docker", "download.docker.com (Docker's repository, images from Docker Hub)", ()
+        )
+        return
+    why = "as asked" if source == "standin" else "download.docker.com did not answer"
+    with _standin_on_loopback(cache) as (url, fingerprint, key_sha256, archive):
+        yield DockerSource(
+            "standin",
+            f"the local stand-in for download.docker.com at {url} ({why}); "
+            f"lab image from {archive}",
+            (
+                f"docker_engine_mirror={url}",
+                f"docker_engine_key_fingerprint={fingerprint}",
+                f"docker_engine_key_checksum=sha256:{key_sha256}",
+                f"namespace_lab_image_archive={archive}",
+            ),
+        )
+
+
+@contextlib.contextmanager
+def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
+    """Build (cached) the stand-in and the lab image archive; serve the stand-in for the run."""
+    import docker
+    import docker.errors
+
+    from lab.testbed import images
+    from lab.testbed.cache import locked
+    from lab.testbed.loopback import serve_on_loopback, stop_loopback
+    from lab.testbed.rootfs import DEFAULT_MIRROR
+    from lab.testbed.standin import ensure_standin
+
+    with locked(cache):
+        repo = ensure_standin(cache)
+        try:
+            client = docker.from_env()
+        except docker.errors.DockerException as error:
+            raise LabError(
+                f"the local stand-in needs dockerd to build the lab image archive ({error}); "
+                "start dockerd (./nslab does) and retry"
+            ) from error
+        lab_image = images.ensure_image(client, images.lab_recipe(DEFAULT_MIRROR), cache)
+        archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
+    pidfile = cache / "standin-loopback.pid"
+    server = serve_on_loopback(repo.root, STANDIN_PORT, pidfile, repo.key_sha256)
+    try:
+        yield server.url_from_qemu_guest, repo.fingerprint, repo.key_sha256, archive
+    finally:
+        stop_loopback(pidfile)
