@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,7 +57,7 @@ def run_experiment(options: ExperimentOptions) -> Report:
     if owner is None:
         raise EnvironmentProblem("cannot read this process's own /proc entry; is /proc mounted?")
     lab_containers.remove_leftovers(client, facts.boot_id)
-    run_id = os.urandom(4).hex()  # not `secrets`: a name, not a secret, and its import costs more
+    run_id = secrets.token_hex(4)
     launcher = lab_containers.Launcher(
         client, run_id, owner, options.image, options.name_prefix, options.keep
     )
