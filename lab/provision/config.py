@@ -18,6 +18,7 @@ from lab.provision.extravars import check_known, parse_extravars
 from lab.provision.inventory import check_ssh_keys, select_hosts
 
 DEFAULT_PLAYBOOK = "lab.yml"
+REPORTS_DIR_VARIABLE = "namespace_lab_reports_dir"
 
 
 class ConfigError(LabError):
@@ -46,9 +47,8 @@ class ProvisionConfig:
 
     @property
     def reports_dir(self) -> Path:
-        """Where the namespace_lab role fetches reports (its default, unless overridden by -e)."""
-        override = self.extravars.get("namespace_lab_reports_dir")
-        return Path(override) if override else self.project_dir / "reports"
+        """Where the namespace_lab role fetches reports (build_config always sets it)."""
+        return Path(self.extravars[REPORTS_DIR_VARIABLE])
 
 
 def default_project_dir() -> Path:
@@ -77,6 +77,9 @@ def build_config(
     playbook_path = resolve_playbook(project_dir, playbook)
     variables = parse_extravars(extravars)
     check_known(variables, project_dir / "roles", playbook_path)
+    # Reports land in this project's reports/ unless -e says otherwise: the role's own default
+    # follows the playbook's real path, which a project of symlinks would send elsewhere.
+    variables.setdefault(REPORTS_DIR_VARIABLE, str(project_dir / "reports"))
     selected = select_hosts(inventory.resolve(), project_dir / "ansible.cfg", limit)
     check_ssh_keys(selected, os.environ, Path.home())
     return ProvisionConfig(

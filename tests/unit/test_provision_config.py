@@ -112,7 +112,29 @@ def test_declared_and_connection_variables_are_accepted(project: Path) -> None:
         "demo_role_version": 2,
         "demo_role_mirror": "http://m",
         "ansible_user": "root",
+        "namespace_lab_reports_dir": str(project.resolve() / "reports"),
     }
+
+
+def test_reports_go_to_the_project_unless_an_extravar_says_otherwise(project: Path) -> None:
+    """Even when playbooks/ is a symlink to another checkout (the role's own default follows the
+    playbook's real path)."""
+    (project / "roles" / "namespace_lab" / "defaults").mkdir(parents=True)
+    (project / "roles" / "namespace_lab" / "defaults" / "main.yml").write_text(
+        "namespace_lab_reports_dir: '{{ playbook_dir | dirname }}/reports'\n"
+    )
+    elsewhere = project.parent / "elsewhere"
+    (project / "playbooks").rename(elsewhere)
+    (project / "playbooks").symlink_to(elsewhere)
+    inventory = write_inventory(project, "vm1 ansible_connection=local\n")
+    default = build_config(project_dir=project, inventory=inventory)
+    assert default.reports_dir == project.resolve() / "reports"
+    chosen = build_config(
+        project_dir=project,
+        inventory=inventory,
+        extravars=[f"namespace_lab_reports_dir={project / 'graded'}"],
+    )
+    assert chosen.reports_dir == project / "graded"
 
 
 def test_extravar_without_equals(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -188,7 +210,7 @@ def test_play_vars_of_the_playbook_and_its_imports_are_known(project: Path) -> N
         playbook="reset.yml",
         extravars=["cleanup_everything=true"],
     )
-    assert config.extravars == {"cleanup_everything": True}
+    assert config.extravars["cleanup_everything"] is True
 
 
 def test_the_real_roles_declare_what_the_docs_tell_instructors_to_set() -> None:
