@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
+from vm_access import exited, inventory_host, qemu_pid, ssh
 
-from lab.vm.ssh import HOST_KEY_OPTIONS, ssh_command
+from lab.vm.ssh import HOST_KEY_OPTIONS
 
 pytestmark = pytest.mark.e2e
 
@@ -45,30 +45,16 @@ class Lab:
         return result.stdout
 
     def host(self) -> dict:
-        return yaml.safe_load(self.inventory.read_text())["lab_vms"]["hosts"]["vm1"]
+        return inventory_host(self.inventory)
 
     def ssh(self, command: str) -> subprocess.CompletedProcess[str]:
-        host = self.host()
-        return subprocess.run(
-            ssh_command(
-                Path(host["ansible_ssh_private_key_file"]),
-                host["ansible_port"],
-                host["ansible_user"],
-                [command],
-            ),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+        return ssh(self.inventory, command)
 
     def vm_dir(self) -> Path:
         return self.state_dir / "vm1"
 
     def pid(self) -> int:
-        line = next(row for row in self.nslab("status").splitlines() if row.startswith("vm1\t"))
-        assert "\trunning\t" in line, line
-        return int(line.split("\tpid ")[1].split("\t")[0])
+        return qemu_pid(self.nslab("status"))
 
 
 @pytest.fixture
@@ -102,7 +88,7 @@ def test_fresh_vm_up_ssh_down_and_fresh_again(lab: Lab) -> None:
     overlay = lab.vm_dir() / "overlay.qcow2"
     assert overlay.exists()
     lab.nslab("down")
-    assert _exited(pid)
+    assert exited(pid)
     assert not overlay.exists()
     assert not lab.inventory.exists()
     assert "no lab VMs" in lab.nslab("status")
@@ -112,16 +98,6 @@ def test_fresh_vm_up_ssh_down_and_fresh_again(lab: Lab) -> None:
     assert lab.ssh("true").returncode == 0
     assert base_disk.stat().st_mtime_ns == base_before
     lab.nslab("down")
-
-
-def _exited(pid: int) -> bool:
-    """The process is gone, or has exited and only waits for init to reap it (qemu daemonized, so
-    it is init's child, and some inits, like this sandbox's, reap lazily)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state == "Z"
 
 
 def _assert_password_login_refused(lab: Lab) -> None:

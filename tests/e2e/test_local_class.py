@@ -1,0 +1,140 @@
+"""The README's main job end to end: one fresh Debian 12 VM, `nslab provision` over real SSH as the
+non-root admin with become, Docker from the local stand-in, the lab image from an offline archive.
+
+On the VM (cgroup v2, like the seed's machine) the report must reproduce the seed's table — cgroup,
+ipc, mnt, net, pid and uts isolated between the containers, time and user shared — and explain
+why; a second run reports 0 changed. Under TCG this takes minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from vm_access import exited, qemu_pid, ssh
+
+pytestmark = pytest.mark.e2e
+
+PROJECT = Path(__file__).resolve().parents[2]
+ISOLATED = {"cgroup", "ipc", "mnt", "net", "pid", "uts"}
+SHARED = {"time", "user"}
+
+
+@dataclass(frozen=True)
+class LocalClass:
+    project: Path
+    state_dir: Path
+
+    @property
+    def inventory(self) -> Path:
+        return self.project / "inventory" / "local.yml"
+
+    def nslab(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "lab", *arguments],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=3600,
+        )
+        print(f"nslab {' '.join(arguments)}: {time.monotonic() - started:.1f} s")
+        return result
+
+    def provision(self) -> subprocess.CompletedProcess[str]:
+        return self.nslab("provision", "--project", str(self.project), "--docker-repo", "standin")
+
+    def ssh(self, command: str) -> subprocess.CompletedProcess[str]:
+        return ssh(self.inventory, command)
+
+
+@pytest.fixture
+def local_class(tmp_path: Path) -> Iterator[LocalClass]:
+    """A project directory of its own (reports/, runs/, inventory/local.yml) and VM state of its
+    own, so nothing a developer has running is reused or touched."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("ansible.cfg", "playbooks", "roles", "lab"):
+        (project / name).symlink_to(PROJECT / name)
+    (project / "inventory").mkdir()
+    (project / "inventory" / "group_vars").symlink_to(PROJECT / "inventory" / "group_vars")
+    lab = LocalClass(project, tmp_path / "vm-state")
+    yield lab
+    lab.nslab("vm", "down", "--state-dir", str(lab.state_dir))
+
+
+def _changed_in_recap(run_output: str) -> dict[str, int]:
+    run_dir = Path(re.search(r"^Run:\s+(\S+)$", run_output, re.MULTILINE)[1])
+    stdout = next(run_dir.glob("artifacts/*/stdout")).read_text()
+    return {
+        host: int(changed)
+        for host, changed in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", stdout, re.M)
+    }
+
+
+def test_readme_main_job_on_a_fresh_vm(local_class: LocalClass) -> None:
+    up = local_class.nslab(
+        "vm",
+        "up",
+        "--state-dir",
+        str(local_class.state_dir),
+        "--inventory",
+        str(local_class.inventory),
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    fresh = local_class.ssh("command -v docker; stat -fc %T /sys/fs/cgroup; id -un")
+    assert fresh.stdout.split() == ["cgroup2fs", "labadmin"], "not a fresh cgroup v2 VM: " + (
+        fresh.stdout + fresh.stderr
+    )
+
+    first = local_class.provision()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Docker Engine from the local stand-in for download.docker.com" in first.stdout
+    assert "provisioning the running VMs" in first.stdout  # the VM above, not a new one
+
+    report = json.loads((local_class.project / "reports/vm1/report.json").read_text())
+    assert report["summary"] == {"matched": True, "mismatches": []}
+    assert report["fingerprint"]["docker"]["cgroup_version"] == "2"
+    baseline = next(s for s in report["scenarios"] if s["name"] == "baseline")
+    namespaces = {ns["name"]: ns for ns in baseline["namespaces"]}
+    for name in ISOLATED:
+        assert namespaces[name]["observed"]["isolated"], name
+        assert not namespaces[name]["observed"]["container1_shares_host"], name
+    for name in SHARED:
+        assert not namespaces[name]["observed"]["isolated"], name
+        assert namespaces[name]["observed"]["container1_shares_host"], name
+    for name in ISOLATED | SHARED:
+        assert namespaces[name]["match"], name
+        assert namespaces[name]["expected"]["reasons"][0]["text"], name
+    summary = json.loads((local_class.project / "reports/summary.json").read_text())
+    assert [row["host"] for row in summary["hosts"]] == ["vm1"]
+
+    # Installed by Docker's steps from the stand-in: its docker-ce, its docker.list line.
+    installed = local_class.ssh(
+        "dpkg-query -W -f='${Version}\\n' docker-ce; cat /etc/apt/sources.list.d/docker.list"
+    )
+    version, sources = installed.stdout.splitlines()
+    assert version.startswith("5:") and "~lab" in version, installed.stdout
+    assert sources == (
+        "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] "
+        "http://10.0.2.2:18080/linux/debian bookworm stable"
+    )
+
+    second = local_class.provision()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert _changed_in_recap(second.stdout) == {"vm1": 0, "localhost": 0}
+
+    pid = qemu_pid(
+        local_class.nslab("vm", "status", "--state-dir", str(local_class.state_dir)).stdout
+    )
+    down = local_class.nslab("vm", "down", "--state-dir", str(local_class.state_dir))
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert exited(pid)
+    assert not local_class.inventory.exists()
