@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from docker.models.containers import Container
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DOCKER_PLAYBOOK = PROJECT_DIR / "playbooks" / "docker.yml"
+VENV_ANSIBLE = Path(sys.executable).parent  # the controller's ansible-core 2.19
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,13 @@ def run_playbook(
         command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
     return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+
+
+def converge(host: Container, workdir: Path, role_vars: dict[str, object]) -> PlaybookRun:
+    """playbooks/docker.yml on `host` with the controller's Ansible."""
+    run = run_playbook(host, DOCKER_PLAYBOOK, workdir, role_vars, ansible_bin=VENV_ANSIBLE)
+    print(f"converge: {run.seconds:.1f} s")
+    return run
 
 
 def ansible_version(ansible_bin: Path) -> str:

@@ -7,23 +7,15 @@ host the way a classroom does and converge it again; the last run must change no
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import docker
 import pytest
 from docker.models.containers import Container
-from docker_engine_host import DOCKER_PLAYBOOK, PlaybookRun, run_playbook, sh, standin_vars
-
-from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
+from docker_engine_host import converge, sh
 
 pytestmark = pytest.mark.molecule
 
-VENV_ANSIBLE = Path(sys.executable).parent
 LOCK_HELD_S = 30
 
 # apt and dpkg lock with fcntl (what unattended-upgrades holds); `flock` would not block them.
@@ -59,30 +51,6 @@ REFUSE_APT = (
 FORGET_BUILDX = (
     "dpkg --remove docker-buildx-plugin >/dev/null && rm -f /var/cache/apt/archives/*.deb"
 )
-
-
-@pytest.fixture(scope="module")
-def host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Container]:
-    container = start_host(
-        docker_client,
-        testbed.host_image,
-        name=f"nslab-test-classroom-fresh-{os.getpid()}",
-        network=testbed.network,
-        purpose="classroom-fresh-vms",
-    )
-    yield container
-    remove_host(container)
-
-
-@pytest.fixture
-def role_vars(testbed: Testbed) -> dict[str, object]:
-    return standin_vars(testbed.env())
-
-
-def converge(host: Container, tmp_path: Path, role_vars: dict[str, object]) -> PlaybookRun:
-    run = run_playbook(host, DOCKER_PLAYBOOK, tmp_path, role_vars, ansible_bin=VENV_ANSIBLE)
-    print(f"converge: {run.seconds:.1f} s")
-    return run
 
 
 def assert_engine_answers(host: Container) -> None:

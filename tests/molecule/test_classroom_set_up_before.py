@@ -8,30 +8,21 @@ without changes.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
 from docker.models.containers import Container
 from docker_engine_host import (
-    DOCKER_PLAYBOOK,
-    PlaybookRun,
     apt_configuration,
-    run_playbook,
+    converge,
     sh,
-    standin_vars,
 )
 
 from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
 
 pytestmark = pytest.mark.molecule
 
-VENV_ANSIBLE = Path(sys.executable).parent
 OLD_VERSION = "5:20.10.23~lab-1"
 
 # What geerlingguy.docker writes: the same key file, the repository as a deb822 source.
@@ -54,30 +45,6 @@ dpkg-deb -Znone --build /tmp/old-docker-ce /tmp/old-docker-ce.deb >/dev/null
 dpkg --install /tmp/old-docker-ce.deb >/dev/null 2>&1
 apt-mark hold docker-ce >/dev/null
 """
-
-
-@pytest.fixture(scope="module")
-def host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Container]:
-    container = start_host(
-        docker_client,
-        testbed.host_image,
-        name=f"nslab-test-classroom-before-{os.getpid()}",
-        network=testbed.network,
-        purpose="classroom-set-up-before",
-    )
-    yield container
-    remove_host(container)
-
-
-@pytest.fixture
-def role_vars(testbed: Testbed) -> dict[str, object]:
-    return standin_vars(testbed.env())
-
-
-def converge(host: Container, tmp_path: Path, role_vars: dict[str, object]) -> PlaybookRun:
-    run = run_playbook(host, DOCKER_PLAYBOOK, tmp_path, role_vars, ansible_bin=VENV_ANSIBLE)
-    print(f"converge: {run.seconds:.1f} s")
-    return run
 
 
 def containers(host: Container) -> str:

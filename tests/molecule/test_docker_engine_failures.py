@@ -7,30 +7,22 @@ then a real converge with Debian's packaged ansible-core 2.14, which must leave 
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
 from docker.models.containers import Container
 from docker_engine_host import (
     DOCKER_PLAYBOOK,
+    VENV_ANSIBLE,
     ansible_version,
     apt_configuration,
     host_state,
     run_playbook,
     sh,
-    standin_vars,
 )
-
-from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
 
 pytestmark = pytest.mark.molecule
 
-VENV_ANSIBLE = Path(sys.executable).parent
 DEBIAN_ANSIBLE = Path("/usr/bin")
 NO_DOCKER_APT = (
     "test ! -e /etc/apt/sources.list.d/docker.list && test ! -e /etc/apt/keyrings/docker.asc"
@@ -74,24 +66,6 @@ FAKE_FACTS_PLAY = """\
       ansible.builtin.include_role:
         name: docker_engine
 """
-
-
-@pytest.fixture(scope="module")
-def host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Container]:
-    container = start_host(
-        docker_client,
-        testbed.host_image,
-        name=f"nslab-test-docker-engine-{os.getpid()}",
-        network=testbed.network,
-        purpose="docker-engine-failures",
-    )
-    yield container
-    remove_host(container)
-
-
-@pytest.fixture
-def role_vars(testbed: Testbed) -> dict[str, object]:
-    return standin_vars(testbed.env())
 
 
 def test_check_mode_on_a_fresh_host_changes_nothing(
