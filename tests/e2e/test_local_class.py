@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 PROJECT = Path(__file__).resolve().parents[2]
 ISOLATED = {"cgroup", "ipc", "mnt", "net", "pid", "uts"}
 SHARED = {"time", "user"}
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def local_class(tmp_path: Path) -> Iterator[LocalClass]:
 
 def _changed_in_recap(run_output: str) -> dict[str, int]:
     run_dir = Path(re.search(r"^Run:\s+(\S+)$", run_output, re.MULTILINE)[1])
-    stdout = next(run_dir.glob("artifacts/*/stdout")).read_text()
+    # ansible-runner keeps Ansible's colours in the artifact; the recap is read without them.
+    stdout = ANSI_ESCAPE.sub("", next(run_dir.glob("artifacts/*/stdout")).read_text())
     return {
         host: int(changed)
         for host, changed in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", stdout, re.M)
