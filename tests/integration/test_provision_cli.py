@@ -211,7 +211,10 @@ def test_no_secret_reaches_the_run_directory(lab_class: Class, tmp_path: Path) -
     command = json.loads((run_dir / "artifacts" / run_dir.name / "command").read_text())
     assert command["env"]["ANSIBLE_BECOME_PASS"] == "<redacted>"
     assert command["env"]["ANSIBLE_CONFIG"] == str(lab_class.project / "ansible.cfg")
-    assert record_of(run_dir)["extravars"] == {"ansible_become_password": "<redacted>"}
+    assert record_of(run_dir)["extravars"] == {
+        "ansible_become_password": "<redacted>",
+        "namespace_lab_reports_dir": str(lab_class.project.resolve() / "reports"),
+    }
     # The -e file lived outside the run directory and is gone.
     extravars_file = next(a for a in command["command"] if a.startswith("@"))[1:]
     assert not Path(extravars_file).exists()
