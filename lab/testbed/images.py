@@ -13,8 +13,8 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
+from lab.progress import step
 from lab.testbed.cache import cache_key, publish_atomically
-from lab.testbed.progress import step
 from lab.testbed.rootfs import RootfsSpec, ensure_rootfs
 
 KEY_LABEL = "org.nslab.cache-key"

@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.progress import step
 from lab.testbed.cache import cache_key, publish_atomically
-from lab.testbed.progress import step
 from lab.testbed.shell import run
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"

@@ -18,7 +18,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from lab.errors import LabError
-from lab.testbed.progress import step
+from lab.progress import step
 
 ROLE_LABEL = "org.nslab.testbed"
 ROOT_LABEL = "org.nslab.standin-root"

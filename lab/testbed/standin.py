@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.progress import step
 from lab.testbed import control
 from lab.testbed.cache import cache_key, publish_atomically
-from lab.testbed.progress import step
 from lab.testbed.shell import run
 
 # Bump when the repository recipe changes, so cached repositories from the old one are not reused.

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.progress import say
 from lab.testbed.cache import cache_dir, locked
-from lab.testbed.progress import say
 from lab.testbed.rootfs import DEFAULT_MIRROR
 from lab.vm import accel, machine
 from lab.vm.errors import VmError

@@ -1,4 +1,4 @@
-"""Progress on stderr: the first test-bed build takes minutes, so say what is happening."""
+"""Progress on stderr: building images, the stand-in or a VM takes minutes, so say what happens."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 
 def say(message: str) -> None:
-    print(f"nslab testbed: {message}", file=sys.stderr, flush=True)
+    print(f"nslab: {message}", file=sys.stderr, flush=True)
 
 
 @contextmanager
