@@ -67,6 +67,15 @@ def lab_recipe(mirror: str) -> ImageRecipe:
     )
 
 
+def apt_cache_recipe(mirror: str) -> ImageRecipe:
+    """apt-cacher-ng: the shared package cache a class puts in front of its upstream mirrors."""
+    return ImageRecipe(
+        repository="nslab/apt-cacher-ng",
+        rootfs=RootfsSpec(include=("apt-cacher-ng",), mirror=mirror),
+        cmd=("/usr/sbin/apt-cacher-ng", "ForeGround=1"),
+    )
+
+
 def ensure_image(client: docker.DockerClient, recipe: ImageRecipe, cache: Path) -> str:
     """Make every reference of `recipe` point at an image built from it; return the first."""
     key = recipe.key()
