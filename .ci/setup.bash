@@ -11,6 +11,16 @@ nslab_require_root() {
     fi
 }
 
+# What the test bed needs (tests/run and bench/run): Debian 12 host containers, the stand-in for
+# download.docker.com, and the targets' own Python.
+nslab_testbed_packages=(
+    docker.io                     # the engine of the test hosts, and what the stand-in repacks
+    debootstrap                   # Debian 12 host and lab images without a registry
+    apt-utils gnupg curl          # build and sign the stand-in for download.docker.com
+    python3-docker                # Debian's SDK 5.0.x: the experiment runs on it on every target
+    python3-venv
+)
+
 # nslab_install_packages PACKAGE... — apt-get install only what is missing.
 nslab_install_packages() {
     local missing=() package

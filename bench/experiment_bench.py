@@ -11,9 +11,6 @@ measured under one load: steadier on a shared machine); writes bench/results/exp
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -22,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from measure import PROJECT, ratios, spread, write_results
+
 GOAL_RATIO = 1.5  # issue 6, item 4: within 1.5x of the bare commands...
 BASELINE = "seed shell commands"
 VENV = "nslab experiment (venv, SDK 7)"
@@ -80,48 +78,21 @@ def main() -> int:
     seed = statistics.median(samples[BASELINE])
     results = {}
     for name, values in samples.items():
-        median = statistics.median(values)
-        rounds = [v / s for v, s in zip(values, samples[BASELINE], strict=True)]
+        times, per_round = spread(values), ratios(values, samples[BASELINE])
         results[name] = {
-            "median_s": round(median, 3),
-            "min_s": round(min(values), 3),
-            "max_s": round(max(values), 3),
-            "stdev_s": round(statistics.stdev(values), 3) if len(values) > 1 else 0.0,
-            "ratio_to_seed": round(median / seed, 2),
-            "ratio_per_round": {
-                "median": round(statistics.median(rounds), 2),
-                "min": round(min(rounds), 2),
-                "max": round(max(rounds), 2),
-            },
-            "samples_s": [round(v, 3) for v in values],
+            "seconds": times,
+            "ratio_of_medians": round(statistics.median(values) / seed, 2),
+            "ratio_per_round": per_round,
         }
         print(
-            f"{name:46} median {median:6.2f} s  [{min(values):.2f}-{max(values):.2f}]  "
-            f"x{median / seed:.2f} of seed; per round x{statistics.median(rounds):.2f} "
-            f"[{min(rounds):.2f}-{max(rounds):.2f}]"
+            f"{name:46} median {times['median']:6.2f} s  [{times['min']:.2f}-{times['max']:.2f}]  "
+            f"per round x{per_round['median']:.2f} [{per_round['min']:.2f}-{per_round['max']:.2f}]"
         )
     for name in GOAL_VARIANTS:
         ratio = results[name]["ratio_per_round"]["median"]
         verdict = "within" if ratio <= GOAL_RATIO else "NOT within"
         print(f"goal: {name} x{ratio:.2f} per round, {verdict} x{GOAL_RATIO}")
-    out = PROJECT / "bench/results/experiment.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "runs": args.runs,
-                "host": platform.node(),
-                "kernel": os.uname().release,
-                "cpus": os.cpu_count(),
-                "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
-                "goal_ratio": GOAL_RATIO,
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"wrote {out}")
+    write_results("experiment", {"runs": args.runs, "goal_ratio": GOAL_RATIO, "results": results})
     return 0
 
 

@@ -14,8 +14,8 @@ VENV_BIN = Path(sys.executable).parent
 LINTERS = {
     "ansible-lint": ["ansible-lint", "--offline", "--profile", "production"],
     "yamllint": ["yamllint", "--strict", "."],
-    "ruff check": ["ruff", "check", "lab", "tests"],
-    "ruff format": ["ruff", "format", "--check", "lab", "tests"],
+    "ruff check": ["ruff", "check", "lab", "tests", "bench"],
+    "ruff format": ["ruff", "format", "--check", "lab", "tests", "bench"],
 }
 
 

@@ -1,0 +1,135 @@
+"""Render bench/results/*.json as the tables of docs/benchmarks.md (between its markers).
+
+    .venv/bin/python bench/tables.py
+
+Only the part between BEGIN and END is rewritten; the reading of the figures around it is prose.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from measure import PROJECT, RESULTS
+
+DOC = PROJECT / "docs" / "benchmarks.md"
+BEGIN = "<!-- BEGIN bench/tables.py: generated, do not edit -->"
+END = "<!-- END bench/tables.py -->"
+
+
+def load(name: str) -> dict:
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def seconds(summary: dict) -> str:
+    return f"{summary['median']:g} s ({summary['min']:g}-{summary['max']:g})"
+
+
+def ratio(summary: dict) -> str:
+    return f"x{summary['median']:.2f} ({summary['min']:.2f}-{summary['max']:.2f})"
+
+
+def machine_line(name: str, results: dict) -> str:
+    m = results["machine"]
+    return (
+        f"*{name}: {m['date']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, kernel {m['kernel']}, "
+        f"Docker {m['docker_engine']}, load average at the end {m['load_average'][0]}.*"
+    )
+
+
+def install_table(results: dict) -> list[str]:
+    return [
+        "### 1. The docker_engine role against the seed's bare steps (fresh hosts)",
+        "",
+        machine_line("bench/install_bench.py", results) + f" {results['runs']} rounds.",
+        "",
+        "| Seed's shell steps | `playbooks/docker.yml` | Role / seed, per round | Goal |",
+        "|---|---|---|---|",
+        f"| {seconds(results['seed_steps_s'])} | {seconds(results['role_s'])} "
+        f"| {ratio(results['role_to_seed_per_round'])} | ≤ x{results['goal_ratio']:.2f} |",
+        "",
+    ]
+
+
+def class_tables(results: dict) -> list[str]:
+    lines = [
+        "### 2, 3 and 5. A class at once: first run, re-run, scale, controller cost",
+        "",
+        machine_line("bench/class_bench.py", results)
+        + f" Hosts: {results['target_hosts']}; `nslab provision` of `playbooks/lab.yml`.",
+        "",
+        "| Hosts | First run | x 1 host | Re-run | Re-run / first (per host) | Changed on re-run "
+        "| apt / image / experiment (first) | Downloaded | Controller CPU | Controller peak PSS "
+        "| Machine CPU busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in results["classes"]:
+        first, rerun = c["first"], c["rerun"]
+        per_host = list(c["rerun_to_first_per_host"].values())
+        phases = first["phases_wall_s"]
+        lines.append(
+            f"| {c['hosts']} | {first['wall_s']} s | x{c['first_to_one_host']:.2f} "
+            f"| {rerun['wall_s']} s | x{c['rerun_to_first']:.2f} "
+            f"({min(per_host):.2f}-{max(per_host):.2f}) | {sum(rerun['changed'].values())} "
+            f"| {phases['apt']} / {phases['lab image']} / {phases['experiment']} s "
+            f"| {c['downloaded_mib']} MiB | {first['controller_cpu_s']} s "
+            f"| {first['controller_peak_pss_mib']} MiB | {first['machine_busy']:.0%} |"
+        )
+    cached = results["cached"]
+    lines += [
+        "",
+        f"Behind one shared apt-cacher-ng (`docker_engine_apt_proxy`), {cached['hosts']} hosts:",
+        "",
+        "| | First run | Hosts downloaded | Fetched from upstream |",
+        "|---|---|---|---|",
+    ]
+    same = next(c for c in results["classes"] if c["hosts"] == cached["hosts"])
+    lines += [
+        f"| without a cache | {same['first']['wall_s']} s | {same['downloaded_mib']} MiB "
+        f"| {same['downloaded_mib']} MiB (every host from upstream) |",
+        f"| with apt-cacher-ng | {cached['first']['wall_s']} s | {cached['downloaded_mib']} MiB "
+        f"| {cached['upstream_mib']} MiB (x{cached['upstream_to_uncached']:.2f}) |",
+        "",
+    ]
+    return lines
+
+
+def experiment_table(results: dict) -> list[str]:
+    lines = [
+        "### 4. The experiment on a warm host against the seed's bare commands",
+        "",
+        machine_line("bench/experiment_bench.py", results) + f" {results['runs']} rounds.",
+        "",
+        "| Variant | Wall time | Per round, x seed's commands |",
+        "|---|---|---|",
+    ]
+    for name, figures in results["results"].items():
+        lines.append(
+            f"| {name} | {seconds(figures['seconds'])} | {ratio(figures['ratio_per_round'])} |"
+        )
+    return [*lines, f"\nGoal: ≤ x{results['goal_ratio']} for the seed's experiment.", ""]
+
+
+def main() -> int:
+    generated = [
+        BEGIN,
+        "",
+        "Median (min-max) of every sample; ratios are taken per round, within one run.",
+        "",
+        *install_table(load("install")),
+        *class_tables(load("class")),
+        *experiment_table(load("experiment")),
+        END,
+    ]
+    text = DOC.read_text()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{DOC}: the markers {BEGIN!r} and {END!r} are missing")
+    before, rest = text.split(BEGIN, 1)
+    after = rest.split(END, 1)[1]
+    DOC.write_text(before + "\n".join(generated) + after)
+    print(f"wrote the tables of {DOC.relative_to(PROJECT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
