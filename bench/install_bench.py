@@ -3,8 +3,8 @@
     .venv/bin/python bench/install_bench.py [--runs 3]
 
 Each round boots two fresh Debian 12 hosts from the same image: on one the seed's shell steps run
-directly (`docker exec`, the stand-in's URL in place of download.docker.com, `-y` and a
-non-interactive frontend so apt does not ask), on the other `ansible-playbook playbooks/docker.yml`
+directly (lab/testbed/seed.py through `docker exec`, the stand-in's URL in place of
+download.docker.com, apt told to answer yes), on the other `ansible-playbook playbooks/docker.yml`
 (issue 6, item 1). The order alternates between rounds, so a trend in the machine's load or the
 mirror's speed hits both. Both end with the engine answering `docker info`. Writes
 bench/results/install.json with the role's time per round as a ratio to the seed's.
@@ -23,28 +23,16 @@ from lab_hosts import Measured, fresh_hosts, measure, standin_variables, write_i
 from measure import PROJECT, ratios, spread, write_results
 
 from lab.testbed import Testbed, bed
+from lab.testbed.seed import seed_script
 
 GOAL_RATIO = 1.10  # issue 6, item 1: the role adds no more than 10%
-SEED_STEPS = """
-set -e
-export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y ca-certificates curl
-install -m 0755 -d /etc/apt/keyrings
-curl -fsSL {base}/linux/debian/gpg -o /etc/apt/keyrings/docker.asc
-chmod a+r /etc/apt/keyrings/docker.asc
-echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] \\
-  {base}/linux/debian $(. /etc/os-release && echo "$VERSION_CODENAME") stable" \\
-  > /etc/apt/sources.list.d/docker.list
-apt-get update
-apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin
-docker info >/dev/null
-"""
 
 
 def seed_steps(host: Container, testbed: Testbed) -> Measured:
-    script = SEED_STEPS.format(base=testbed.standin_base_url)
-    return checked(measure(["docker", "exec", host.name, "bash", "-c", script], cwd=PROJECT))
+    # The role waits until the engine answers; so does the seed's side.
+    script = seed_script(testbed.standin_base_url, install=True) + "docker info >/dev/null\n"
+    command = ["docker", "exec", "-e", "DEBIAN_FRONTEND=noninteractive", host.name]
+    return checked(measure([*command, "sh", "-c", script], cwd=PROJECT))
 
 
 def role(host: Container, testbed: Testbed, workdir: Path) -> Measured:

@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from docker.models.containers import Container
 
 from lab.testbed import Testbed
 from lab.testbed.aptcache import received_bytes
-from lab.testbed.hosts import remove_host, start_host
+from lab.testbed.hosts import running_host
 
 SAMPLE_EVERY_S = 0.5
 
@@ -33,15 +33,19 @@ def fresh_hosts(
     client: docker.DockerClient, testbed: Testbed, count: int, purpose: str
 ) -> Iterator[list[Container]]:
     """`count` hosts booted from the same image; removed (with their volumes) afterwards."""
-    started: list[Container] = []
-    try:
-        for number in range(1, count + 1):
-            name = f"nslab-bench-{purpose}-{number}-{os.getpid()}"
-            started.append(start_host(client, testbed.host_image, name, testbed.network, purpose))
-        yield started
-    finally:
-        for container in started:
-            remove_host(container)
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                running_host(
+                    client,
+                    testbed.host_image,
+                    f"nslab-bench-{purpose}-{number}-{os.getpid()}",
+                    testbed.network,
+                    purpose,
+                )
+            )
+            for number in range(1, count + 1)
+        ]
 
 
 def write_inventory(path: Path, hosts: list[Container], variables: dict[str, object]) -> Path:

@@ -7,6 +7,8 @@ lets systemd boot and an inner dockerd run (see DESIGN.md, "Facts about this env
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import docker
 from docker.models.containers import Container
@@ -52,6 +54,18 @@ def start_host(
         remove_host(container)
         raise
     return container
+
+
+@contextmanager
+def running_host(
+    client: docker.DockerClient, image: str, name: str, network: str, purpose: str
+) -> Iterator[Container]:
+    """A host for the duration of a `with` block, removed afterwards whatever happened."""
+    container = start_host(client, image, name, network, purpose)
+    try:
+        yield container
+    finally:
+        remove_host(container)
 
 
 def wait_until_booted(container: Container) -> str:

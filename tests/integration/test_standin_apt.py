@@ -10,27 +10,10 @@ import pytest
 from docker.models.containers import Container
 
 from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
+from lab.testbed.hosts import running_host
+from lab.testbed.seed import seed_script
 
 pytestmark = pytest.mark.integration
-
-OFFICIAL_BASE = "https://download.docker.com"
-# The seed's steps up to the second `apt-get update`, verbatim but for `sudo` (the test runs as
-# root) and the base URL, which the test swaps for the stand-in's.
-SEED_STEPS = """\
-apt-get update
-apt-get install ca-certificates curl
-install -m 0755 -d /etc/apt/keyrings
-curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc
-chmod a+r /etc/apt/keyrings/docker.asc
-
-# Add the repository to Apt sources:
-echo \\
-  "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian \\
-  $(. /etc/os-release && echo "$VERSION_CODENAME") stable" | \\
-  tee /etc/apt/sources.list.d/docker.list > /dev/null
-apt-get update
-"""  # noqa: E501 (the seed's own line length)
 
 
 def sh(host: Container, script: str) -> tuple[int, str]:
@@ -40,23 +23,14 @@ def sh(host: Container, script: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Container]:
-    container = start_host(
-        docker_client,
-        testbed.host_image,
-        name=f"nslab-test-standin-{os.getpid()}",
-        network=testbed.network,
-        purpose="standin-apt",
-    )
-    yield container
-    remove_host(container)
+    name = f"nslab-test-standin-{os.getpid()}"
+    with running_host(docker_client, testbed.host_image, name, testbed.network, "standin-apt") as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
 def seed_run(host: Container, testbed: Testbed) -> str:
-    # apt-get install asks before installing; the person following the seed answers yes.
-    sh(host, "echo 'APT::Get::Assume-Yes \"true\";' > /etc/apt/apt.conf.d/90answer-yes")
-    steps = SEED_STEPS.replace(OFFICIAL_BASE, testbed.standin_base_url)
-    code, output = sh(host, "set -e\n" + steps)
+    code, output = sh(host, seed_script(testbed.standin_base_url, install=False))
     assert code == 0, output
     return output
 

@@ -12,7 +12,7 @@ from docker.models.containers import Container
 from docker_engine_host import standin_vars
 
 from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
+from lab.testbed.hosts import running_host
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +22,9 @@ def host(
     """One fresh host per test module: its tests run on it in order, each building on the last
     (a fresh host costs about a minute of converge, so cases that can share one do)."""
     purpose = Path(request.module.__file__).stem.removeprefix("test_").replace("_", "-")
-    container = start_host(
-        docker_client,
-        testbed.host_image,
-        name=f"nslab-test-{purpose}-{os.getpid()}",
-        network=testbed.network,
-        purpose=purpose,
-    )
-    yield container
-    remove_host(container)
+    name = f"nslab-test-{purpose}-{os.getpid()}"
+    with running_host(docker_client, testbed.host_image, name, testbed.network, purpose) as host:
+        yield host
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from docker_engine_host import apt_configuration, converge, sh
 
 from lab.testbed import Testbed
 from lab.testbed.aptcache import AptCache, received_bytes, start_apt_cache
-from lab.testbed.hosts import remove_host, start_host
+from lab.testbed.hosts import running_host
 
 pytestmark = pytest.mark.molecule
 
@@ -34,15 +34,11 @@ def apt_cache(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[
 
 @pytest.fixture(scope="module")
 def second_host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Container]:
-    container = start_host(
-        docker_client,
-        testbed.host_image,
-        name=f"nslab-test-shared-apt-cache-2-{os.getpid()}",
-        network=testbed.network,
-        purpose="shared-apt-cache",
-    )
-    yield container
-    remove_host(container)
+    name = f"nslab-test-shared-apt-cache-2-{os.getpid()}"
+    with running_host(
+        docker_client, testbed.host_image, name, testbed.network, "apt-cache"
+    ) as host:
+        yield host
 
 
 def served_from_cache(cache: AptCache) -> str:
