@@ -26,7 +26,6 @@ from lab_hosts import (
     fresh_hosts,
     measure,
     received_bytes_total,
-    standin_variables,
     write_inventory,
 )
 from measure import PROJECT, write_results
@@ -75,7 +74,7 @@ def one_class(
 ) -> dict[str, object]:
     project = scratch_project(workdir / f"class-{size}")
     with fresh_hosts(client, testbed, size, f"class{size}") as hosts:
-        variables = standin_variables(testbed)
+        variables = testbed.role_variables()
         inventory = write_inventory(workdir / f"class-{size}.json", hosts, variables)
         first = run_figures(*provision(project, inventory))
         downloaded = received_bytes_total(hosts)
@@ -108,7 +107,7 @@ def cached_class(
     cache = start_apt_cache(client, testbed.network, f"nslab-bench-apt-cache-{size}")
     try:
         with fresh_hosts(client, testbed, size, f"cached{size}") as hosts:
-            variables = {**standin_variables(testbed), "docker_engine_apt_proxy": cache.url}
+            variables = {**testbed.role_variables(), "docker_engine_apt_proxy": cache.url}
             inventory = write_inventory(workdir / f"cached-{size}.json", hosts, variables)
             first = run_figures(*provision(project, inventory))
             downloaded = received_bytes_total(hosts)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import docker
 from docker.models.containers import Container
-from lab_hosts import Measured, fresh_hosts, measure, standin_variables, write_inventory
+from lab_hosts import Measured, fresh_hosts, measure, write_inventory
 from measure import PROJECT, ratios, spread, write_results
 
 from lab.testbed import Testbed, bed
@@ -36,7 +36,7 @@ def seed_steps(host: Container, testbed: Testbed) -> Measured:
 
 
 def role(host: Container, testbed: Testbed, workdir: Path) -> Measured:
-    inventory = write_inventory(workdir / "inventory.json", [host], standin_variables(testbed))
+    inventory = write_inventory(workdir / "inventory.json", [host], testbed.role_variables())
     playbook = PROJECT / "playbooks" / "docker.yml"
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory)]
     env = {"ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}

@@ -65,17 +65,6 @@ def write_inventory(path: Path, hosts: list[Container], variables: dict[str, obj
     return path
 
 
-def standin_variables(testbed: Testbed) -> dict[str, object]:
-    """The role variables that point a class at the test bed (repository and lab image)."""
-    return {
-        "docker_engine_mirror": testbed.standin_base_url,
-        "docker_engine_key_fingerprint": testbed.fingerprint,
-        "docker_engine_key_checksum": f"sha256:{testbed.key_sha256}",
-        "namespace_lab_image": testbed.lab_image,
-        "namespace_lab_image_archive": str(testbed.lab_image_archive),
-    }
-
-
 @dataclass(frozen=True)
 class Measured:
     """One command's wall time and what it cost this machine."""

@@ -145,7 +145,7 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
     from lab.testbed import images
     from lab.testbed.cache import locked
     from lab.testbed.loopback import serve_on_loopback, stop_loopback
-    from lab.testbed.rootfs import DEFAULT_MIRROR
+    from lab.testbed.rootfs import debian_mirror
     from lab.testbed.standin import ensure_standin
 
     with locked(cache):
@@ -157,7 +157,7 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
                 f"the local stand-in needs dockerd to build the lab image archive ({error}); "
                 "start dockerd (./nslab does) and retry"
             ) from error
-        lab_image = images.ensure_image(client, images.lab_recipe(DEFAULT_MIRROR), cache)
+        lab_image = images.ensure_image(client, images.lab_recipe(debian_mirror()), cache)
         archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
     pidfile = cache / "standin-loopback.pid"
     server = serve_on_loopback(repo.root, STANDIN_PORT, pidfile, repo.key_sha256)

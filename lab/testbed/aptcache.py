@@ -6,7 +6,6 @@ for download.docker.com) once; what it fetched is read from its network counters
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,11 @@ from docker.models.containers import Container
 from lab.errors import LabError
 from lab.testbed import images, server
 from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import DEFAULT_MIRROR
+from lab.testbed.rootfs import debian_mirror
 
 PORT = 3142
 CACHE_LABEL = "org.nslab.apt-cache"
 READY_TIMEOUT_S = 30.0
-APT_CACHER_NG = ("/usr/sbin/apt-cacher-ng", "-c", "/etc/apt-cacher-ng", "ForeGround=1")
 
 
 @dataclass(frozen=True)
@@ -47,13 +45,13 @@ def start_apt_cache(
 ) -> AptCache:
     """Start an empty apt-cacher-ng on `network` (image built once, cached by its inputs)."""
     cache = cache or cache_dir()
-    mirror = os.environ.get("NSLAB_DEBIAN_MIRROR") or DEFAULT_MIRROR
+    recipe = images.apt_cache_recipe(debian_mirror())
     with locked(cache):
-        image = images.ensure_image(client, images.apt_cache_recipe(mirror), cache)
+        image = images.ensure_image(client, recipe, cache)
     container = client.containers.run(
         image,
         # apt-cacher-ng refuses upstream ports other than 80 unless told; the stand-in uses its own.
-        [*APT_CACHER_NG, f"AllowUserPorts=80 {server.PORT}"],
+        [*recipe.cmd, f"AllowUserPorts=80 {server.PORT}"],
         name=name,
         detach=True,
         network=network,

@@ -13,7 +13,7 @@ import docker.errors
 from lab.errors import LabError
 from lab.testbed import images, server
 from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import DEFAULT_MIRROR
+from lab.testbed.rootfs import debian_mirror
 from lab.testbed.standin import ensure_standin
 
 NETWORK = "nslab-testbed"
@@ -34,6 +34,17 @@ class Testbed:
     lab_image_archive: Path
     standin_root: Path  # the directory served as standin_base_url (for loopback.serve_on_loopback)
     started_server: bool  # this call (re)started the server container
+
+    def role_variables(self) -> dict[str, str]:
+        """The role variables that point a class at the test bed: Docker from the stand-in,
+        the lab image from its archive (what a real class sets in group_vars)."""
+        return {
+            "docker_engine_mirror": self.standin_base_url,
+            "docker_engine_key_fingerprint": self.fingerprint,
+            "docker_engine_key_checksum": f"sha256:{self.key_sha256}",
+            "namespace_lab_image": self.lab_image,
+            "namespace_lab_image_archive": str(self.lab_image_archive),
+        }
 
     def env(self) -> dict[str, str]:
         """What Molecule scenarios and tests read to find the test bed."""
@@ -57,7 +68,7 @@ def up(
 ) -> Testbed:
     """Build what is missing (cached by inputs), start the stand-in server, write testbed.env."""
     cache = cache or cache_dir()
-    mirror = mirror or os.environ.get("NSLAB_DEBIAN_MIRROR") or DEFAULT_MIRROR
+    mirror = mirror or debian_mirror()
     client = _docker()
     with locked(cache):
         host_image = images.ensure_image(client, images.host_recipe(mirror), cache)

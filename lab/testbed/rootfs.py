@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ class RootfsSpec:
                 "mirror": self.mirror.rstrip("/"),
             }
         )
+
+
+def debian_mirror() -> str:
+    """The Debian mirror images are built from: $NSLAB_DEBIAN_MIRROR, else deb.debian.org."""
+    return os.environ.get("NSLAB_DEBIAN_MIRROR") or DEFAULT_MIRROR
 
 
 def debootstrap_command(spec: RootfsSpec, target: Path) -> list[str]:

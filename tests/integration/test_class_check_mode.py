@@ -54,13 +54,7 @@ def test_check_mode_on_a_fresh_host_reports_and_changes_nothing(
                     "student_id": "s201",
                 }
             },
-            "vars": {
-                "docker_engine_mirror": testbed.standin_base_url,
-                "docker_engine_key_fingerprint": testbed.fingerprint,
-                "docker_engine_key_checksum": f"sha256:{testbed.key_sha256}",
-                "namespace_lab_image": testbed.lab_image,
-                "namespace_lab_image_archive": str(testbed.lab_image_archive),
-            },
+            "vars": testbed.role_variables(),
         }
     }
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))

@@ -9,7 +9,6 @@ from pathlib import Path
 import docker
 import pytest
 from docker.models.containers import Container
-from docker_engine_host import standin_vars
 
 from lab.testbed import Testbed
 from lab.testbed.hosts import running_host
@@ -30,4 +29,4 @@ def host(
 @pytest.fixture
 def role_vars(testbed: Testbed) -> dict[str, object]:
     """The role's variables that point it at the test bed's stand-in for download.docker.com."""
-    return standin_vars(testbed.env())
+    return testbed.role_variables()

@@ -35,15 +35,6 @@ class PlaybookRun:
         return " ".join(self.output.split())
 
 
-def standin_vars(env: dict[str, str]) -> dict[str, object]:
-    """The role's variables that point it at the test bed's stand-in for download.docker.com."""
-    return {
-        "docker_engine_mirror": env["NSLAB_STANDIN_URL"],
-        "docker_engine_key_fingerprint": env["NSLAB_STANDIN_FINGERPRINT"],
-        "docker_engine_key_checksum": "sha256:" + env["NSLAB_STANDIN_KEY_SHA256"],
-    }
-
-
 def run_playbook(
     host: Container,
     playbook: Path,
