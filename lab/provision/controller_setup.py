@@ -137,7 +137,7 @@ def engine_action(
 def current_engine_action() -> EngineAction:
     return engine_action(
         answers=_engine_answers(),
-        installed=_installed(OTHER_ENGINE_PACKAGES + (DEBIAN_ENGINE,)),
+        installed=_installed((*OTHER_ENGINE_PACKAGES, DEBIAN_ENGINE)),
         dockerd=shutil.which("dockerd"),
         systemd=Path("/run/systemd/system").is_dir(),
     )
@@ -174,7 +174,8 @@ def _installed(packages: Sequence[str]) -> list[str]:
         check=False,
     )
     installed = {
-        name for name, _, status in (line.partition(" ") for line in done.stdout.splitlines())
+        name
+        for name, _, status in (line.partition(" ") for line in done.stdout.splitlines())
         if status == "installed"
     }
     return [name for name in packages if name in installed]
