@@ -143,6 +143,18 @@ def current_engine_action() -> EngineAction:
     )
 
 
+def require_engine(why: str) -> None:
+    """Return if a Docker engine answers; else an EngineError saying how to get one."""
+    action = current_engine_action()
+    if action == "start":
+        raise EngineError(f"{why}, and no engine answers on {_docker_host()}; start dockerd")
+    if action == "install":
+        raise EngineError(
+            f"{why}, and this machine has none; `./nslab provision` installs Debian's docker.io "
+            "where no Docker engine exists, or install Docker Engine with Docker's steps"
+        )
+
+
 def _engine_answers() -> bool:
     """True if a Docker engine answers `GET /_ping` where the docker CLI would look."""
     host = _docker_host()
