@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +54,20 @@ class Passwords:
         return [value for value in (self.ssh, self.become, self.vault) if value]
 
 
-def ask_passwords(
-    options: AnsibleOptions, ask: Callable[[str], str] = getpass.getpass
-) -> Passwords:
+def read_password(prompt: str) -> str:
+    """From the terminal like ansible-playbook; without one (a script, CI), one line of stdin."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        answer = sys.stdin.readline().rstrip("\n")
+        sys.stderr.write("\n")
+        return answer
+    return getpass.getpass(prompt)
+
+
+def ask_passwords(options: AnsibleOptions, ask: Callable[[str], str] = read_password) -> Passwords:
     ssh = ask("SSH password: ") if options.ask_pass else None
     become = None
     if options.ask_become_pass:
