@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.provision import controller_setup
 from lab.provision.controller_setup import (
     STANDIN_PACKAGES,
     VM_PACKAGES,
@@ -119,3 +120,17 @@ def test_the_shell_wrapper_reads_the_plan_with_the_system_python(tmp_path: Path)
     )
     server.close()
     assert (done.returncode, done.stdout, done.stderr) == (0, "use\n", "")
+
+
+@pytest.mark.parametrize(
+    "action, fix",
+    [("start", "start dockerd"), ("install", "installs Debian's docker.io where no Docker engine")],
+)
+def test_the_standin_says_how_to_get_an_engine(
+    monkeypatch: pytest.MonkeyPatch, action: str, fix: str
+) -> None:
+    """`nslab provision` run without ./nslab: the stand-in stops before any VM, in one line."""
+    monkeypatch.setattr(controller_setup, "current_engine_action", lambda: action)
+    with pytest.raises(EngineError) as raised:
+        controller_setup.require_engine("the local stand-in builds the lab image archive")
+    assert fix in str(raised.value) and "\n" not in str(raised.value)

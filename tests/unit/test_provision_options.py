@@ -269,3 +269,8 @@ def test_docker_source_follows_ansibles_precedence() -> None:
     assert docker_source(hostvars, {"docker_engine_install_source": "official"}) == (
         f"download.docker.com; mirror http://u:{REDACTED}@mirror.school:8080"
     )
+
+
+def test_missing_private_key(project: Path, inventory: Path, tmp_path: Path) -> None:
+    line = refused(project, "-i", str(inventory), "--private-key", str(tmp_path / "nope_ed25519"))
+    assert "--private-key" in line and "nope_ed25519" in line
