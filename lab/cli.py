@@ -104,7 +104,10 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-C", "--check", action="store_true", help="dry run (--check --diff)")
     parser.add_argument(
-        "-D", "--diff", action="store_true", help="show what changes in files and templates"
+        "-D",
+        "--diff",
+        action="store_true",
+        help="record what changes in files and templates (the run's stdout under runs/)",
     )
     parser.add_argument("-t", "--tags", action="append", default=[], help="only these tags")
     parser.add_argument("--skip-tags", action="append", default=[], help="all but these tags")

@@ -127,8 +127,8 @@ def provision(
                 event_handler=on_event,
                 status_handler=on_status,
             )
-        progress.finish()
     finally:
+        progress.finish()  # also on Ctrl-C: the terminal gets its cursor and last counts back
         stdout.close()
         record.finished = _now()
         record.hosts = list(tracker.outcomes().values())
