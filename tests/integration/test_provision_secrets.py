@@ -100,6 +100,7 @@ def secret_run(
             # The docker connection runs as root and cannot answer sudo's prompt itself, so
             # the typed passwords are handed to ansible-playbook and become is not used.
             "-k", "-K", "-e", "ansible_become=false", "--diff",
+            "-u", "root", "--skip-tags", "nslab-test-unused",
         ]  # fmt: skip
         done = subprocess.run(
             command,
@@ -146,7 +147,7 @@ def test_no_planted_secret_in_the_run_directory(secret_run: SecretRun) -> None:
     stdout = (run_dir / "artifacts" / run_dir.name / "stdout").read_text()
     assert "http://u:<redacted>@proxy:3128" in stdout, "--diff shows the drop-in, redacted"
     command = json.loads((run_dir / "artifacts" / run_dir.name / "command").read_text())
-    assert {"--ask-pass", "--ask-become-pass"} <= set(command["command"])
+    assert {"--ask-pass", "--ask-become-pass", "--user", "--skip-tags"} <= set(command["command"])
     assert "--diff" in command["command"]
     for secret in secret_run.secrets.values():
         assert secret not in secret_run.done.stdout + secret_run.done.stderr
