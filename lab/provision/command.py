@@ -81,7 +81,7 @@ def provision_command(
 def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
     """Earlier runs, oldest first, with how each ended."""
     out = out or sys.stdout
-    runs = RunsDir((project_dir or default_project_dir()).resolve() / "runs")
+    runs = RunsDir(check_project(project_dir or default_project_dir()) / "runs")
     rows = []
     for run in runs.runs():
         record = run.load()

@@ -79,6 +79,7 @@ def test_last_record_is_per_inventory_and_skips_unfinished(tmp_path: Path) -> No
 
 
 def test_runs_command_lists_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
     runs = RunsDir(tmp_path / "runs")
     run = runs.new_run()
     record = record_for(
@@ -97,6 +98,14 @@ def test_runs_command_lists_status(tmp_path: Path, capsys: pytest.CaptureFixture
         run.run_id, "failed", "1/2", "ok", "vm2", "download.docker.com", "lab.yml"
     ]  # fmt: skip
     assert lines[2].split()[-2:] == ["-", "lab.yml"]
+
+
+def test_runs_of_a_project_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["runs", "--project", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nslab: --project") and "no ansible.cfg there" in err
 
 
 def test_redact_by_name() -> None:
