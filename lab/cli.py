@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_testbed(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "testbed",
-        help="local stand-in for download.docker.com and Debian 12 test images",
+        help="(developer) the test bed: stand-in for download.docker.com and Debian test hosts",
         description="Build (cached) and start, or stop, the local test bed; `up` prints "
         "shell-sourceable NSLAB_* settings, also written to $NSLAB_CACHE/testbed.env.",
     )
@@ -35,8 +35,16 @@ def _add_testbed(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_testbed(args: argparse.Namespace) -> int:
-    from lab.testbed.bed import run_action
+    from lab.errors import LabError
 
+    # A developer command: the test bed lives in lab.testing, which the wheel leaves out.
+    try:
+        from lab.testing.bed import run_action
+    except ModuleNotFoundError as error:
+        raise LabError(
+            "nslab testbed is a developer command and needs a checkout of nslab "
+            "(the installed package has no test bed): run it as .venv/bin/nslab from the checkout"
+        ) from error
     return run_action(args.action)
 
 

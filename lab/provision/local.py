@@ -58,9 +58,9 @@ def provision_local(
 
     `provision_options` go to `provision_command` as they are (check, limit, retry_failed, ...).
     """
+    from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
     from lab.provision.config import default_project_dir
-    from lab.testbed.cache import cache_dir
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
     out = out or sys.stdout
@@ -142,11 +142,11 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
     import docker
     import docker.errors
 
-    from lab.testbed import images
-    from lab.testbed.cache import locked
-    from lab.testbed.loopback import serve_on_loopback, stop_loopback
-    from lab.testbed.rootfs import debian_mirror
-    from lab.testbed.standin import ensure_standin
+    from lab.build import images
+    from lab.build.cache import locked
+    from lab.build.loopback import serve_on_loopback, stop_loopback
+    from lab.build.rootfs import debian_mirror
+    from lab.build.standin import ensure_standin
 
     with locked(cache):
         repo = ensure_standin(cache)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.build.cache import cache_dir, locked
+from lab.build.rootfs import DEFAULT_MIRROR
 from lab.progress import say
-from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import DEFAULT_MIRROR
 from lab.vm import accel, machine
 from lab.vm.errors import VmError
 from lab.vm.image import ADMIN_USER, BaseImage, disk_recipe, ensure_base_image
