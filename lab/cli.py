@@ -233,7 +233,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
     build = actions.add_parser(
         "build", parents=[common], help="build the base image (cached by its inputs)"
     )
-    build.add_argument("--mirror", help="Debian mirror (default: deb.debian.org)")
+    build.add_argument("--mirror", help="Debian mirror (default: the one this machine's apt uses)")
     up = actions.add_parser(
         "up", parents=[common], help="boot N fresh VMs, wait for SSH, write the inventory"
     )
@@ -255,7 +255,10 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
     up.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
     )
-    up.add_argument("--mirror", help="Debian mirror for the base image (default: deb.debian.org)")
+    up.add_argument(
+        "--mirror",
+        help="Debian mirror for the base image (default: the one this machine's apt uses)",
+    )
     actions.add_parser("down", parents=[common], help="stop the VMs, remove overlays and inventory")
     actions.add_parser("status", parents=[common], help="list the VMs")
     parser.set_defaults(run=_run_vm)
