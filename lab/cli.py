@@ -163,9 +163,11 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "experiment",
         help="run the two-container namespace experiment on this Docker host (as root)",
-        description="Start two containers the seed's way, compare /proc/PID/ns of host and "
-        "containers, check behaviour from inside, and explain every verdict from this host's "
-        "environment. Exit 0: all matched; 1: mismatches; 2: environment problem.",
+        description="Start two containers the way the course note does (docker run -d ... "
+        "sleep infinity), compare /proc/PID/ns of the host and both containers, check from "
+        "inside what each namespace separates, and explain every result from this machine's "
+        "Docker, kernel and cgroup version. Writes report.json, report.md and report.html. "
+        "Exit 0: everything as expected; 1: something was not; 2: the experiment could not run.",
     )
     parser.add_argument("--image", default="debian:12", help="image to run (default: debian:12)")
     parser.add_argument(
@@ -178,11 +180,23 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         default="container",
         help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("nslab-report"))
     parser.add_argument(
-        "--format", action="append", metavar="json,md,html", help="repeatable; default: all"
+        "--output-dir",
+        type=Path,
+        default=Path("nslab-report"),
+        help="where the report files go (default: ./nslab-report)",
     )
-    parser.add_argument("--lang", choices=["en", "ja"], help="default: from LANG (ja_* -> ja)")
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="json,md,html",
+        help="which report files to write; repeatable (default: all three)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the report (default: Japanese when LANG is ja_*, else English)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="leave the containers running to look at by hand"
     )
@@ -190,7 +204,7 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         "--scenario",
         action="append",
         choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the seed's experiment)",
+        help="repeatable; default: baseline (the course note's experiment); all: every one",
     )
     parser.set_defaults(run=_run_experiment)
 
