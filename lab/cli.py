@@ -43,9 +43,9 @@ def _run_testbed(args: argparse.Namespace) -> int:
 def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
-        help="rebuild the class summary from fetched reports",
-        description="Read reports/<host>/report.json and status.json for every host and write "
-        "index.html, summary.json and summary.csv next to them.",
+        help="rebuild the class summary from the reports fetched from each machine",
+        description="Read reports/<host>/report.json and status.json for every machine and write "
+        "index.html (one page for the whole class), summary.json and summary.csv next to them.",
     )
     parser.add_argument(
         "--reports-dir",
@@ -53,13 +53,19 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         default=Path("reports"),
         help="directory with one folder per host (default: ./reports)",
     )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the page (default: Japanese when LANG is ja_*, else English)",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    from lab.report.explain import default_lang
     from lab.summary.command import report
 
-    return report(args.reports_dir)
+    return report(args.reports_dir, args.lang or default_lang())
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:
@@ -210,8 +216,9 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_experiment(args: argparse.Namespace) -> int:
-    from lab.experiment.command import default_lang, experiment_command
+    from lab.experiment.command import experiment_command
     from lab.experiment.run import ExperimentOptions
+    from lab.report.explain import default_lang
 
     options = ExperimentOptions(
         image=args.image,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from lab.report.messages import (
@@ -16,6 +17,14 @@ from lab.report.messages import (
     UI,
 )
 from lab.report.model import EvidenceCheck, Reason, Report, ScenarioResult
+
+
+def default_lang() -> str:
+    """Japanese when the reader's locale is Japanese (the course note is), else English."""
+    locale = (
+        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    )
+    return "ja" if locale.startswith("ja") else "en"
 
 
 def _lang(lang: str) -> str:

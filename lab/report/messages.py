@@ -321,8 +321,8 @@ NOTE_CORRECTION: dict[str, str] = {
         "namespaces, shared by every process that was not given a new one: Docker before "
         "Engine 29.5 creates no time namespace, and without userns-remap or a rootless engine it "
         "creates no user namespace, so root in a container is root on the host. Only cgroup, ipc, "
-        "mnt, net, pid and uts were separated. (The note's script also assigns pid1 twice and "
-        "never sets $pid2.)"
+        "mnt, net, pid and uts were separated. (The note's script also assigns `pid1` twice and "
+        "never sets `$pid2`.)"
     ),
     "ja": (
         "講義ノートは「コンテナ同士すべてのnamespaceが分離されている」と結論づけていますが、"
@@ -332,7 +332,7 @@ NOTE_CORRECTION: dict[str, str] = {
         "Docker Engine 29.5より前はtime名前空間を作らず、userns-remapやrootlessモードを使わない限り"
         "user名前空間も作らないため、コンテナ内のrootはホストのrootと同じです。"
         "分離されていたのはcgroup、ipc、mnt、net、pid、utsだけです。"
-        "（また、講義ノートのスクリプトは pid1 に2回代入しており、$pid2 は設定されません。）"
+        "（また、講義ノートのスクリプトは `pid1` に2回代入しており、`$pid2` は設定されません。）"
     ),
 }
 

@@ -90,14 +90,16 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
     return lines
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     # Japanese headers take two terminal columns per character.
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _columns(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        "  ".join(
+            cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row)
+        ).rstrip()
         for row in rows
     ]
