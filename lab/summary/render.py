@@ -112,9 +112,9 @@ th, td { border-bottom: 1px solid #d0d7de; padding: .45rem .6rem; text-align: le
          vertical-align: top; }
 th { background: #f3f5f7; }
 th.sort { cursor: pointer; user-select: none; }
-th.sort::after { content: " \2195"; color: #8a949e; }
-th[aria-sort="ascending"]::after { content: " \2191"; color: #1d2329; }
-th[aria-sort="descending"]::after { content: " \2193"; color: #1d2329; }
+th.sort::after { content: " \\2195"; color: #8a949e; }
+th[aria-sort="ascending"]::after { content: " \\2191"; color: #1d2329; }
+th[aria-sort="descending"]::after { content: " \\2193"; color: #1d2329; }
 .badge { display: inline-block; border-radius: 1em; padding: .05rem .6rem; font-size: .85rem;
          font-weight: 600; white-space: nowrap; }
 .ok, .matched { background: #dafbe1; color: #116329; }
@@ -127,7 +127,9 @@ td.isolated, .swatch.isolated { background: #d6e9ff; color: #123f73; }
 td.shared, .swatch.shared { background: #ffe2b3; color: #6b4100; }
 td.mismatched, .swatch.mismatched { outline: 3px solid #b00020; outline-offset: -3px; }
 td.none { color: #8a949e; }
-tfoot td { font-size: .8rem; color: #3d4650; background: #f8f9fa; white-space: nowrap; }
+tfoot td { font-size: .8rem; color: #3d4650; background: #f8f9fa; }
+tfoot span { display: block; white-space: nowrap; }
+table.matrix td:nth-child(-n+2) { white-space: nowrap; }
 table.matrix tfoot td.ns { font-weight: 400; }
 ul.legend { list-style: none; padding: 0; display: flex; gap: 1.2rem; flex-wrap: wrap;
             font-size: .9rem; }
@@ -249,16 +251,13 @@ def _matrix(rows: Sequence[HostRow], lang: str) -> str:
     totals = []
     for name in types:
         column = [c for row in rows for c in row.namespaces if c.name == name]
-        totals.append(
-            '<td class="ns">'
-            + t(
-                "column_count",
-                isolated=sum(c.isolated is True for c in column),
-                shared=sum(c.isolated is False for c in column),
-                mismatched=sum(c.matched is False for c in column),
-            )
-            + "</td>"
-        )
+        counts = {
+            "isolated": sum(c.isolated is True for c in column),
+            "shared": sum(c.isolated is False for c in column),
+            "mismatched": sum(c.matched is False for c in column),
+        }
+        spans = " ".join(f"<span>{t(f'foot.{kind}', n=n)}</span>" for kind, n in counts.items())
+        totals.append(f'<td class="ns">{spans}</td>')
     legend = "".join(
         f'<li><span class="swatch {kind}"></span>{t(f"legend.{kind}")}</li>'
         for kind in ("isolated", "shared", "mismatched")
