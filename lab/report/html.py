@@ -32,6 +32,7 @@ figure.sharing > svg { width: 100%; height: auto; display: block; }
 figure.sharing figcaption { color: #333; }
 svg.sharing text { font-size: 12px; text-anchor: middle; fill: #1d1d1f; }
 svg.sharing text.ns-name { text-anchor: end; font-weight: 600; }
+@media (max-width: 600px) { svg.sharing text { font-size: 17px; } }
 svg.sharing text.role { font-weight: 600; }
 svg.sharing text.missing { fill: #777; font-style: italic; }
 svg.sharing .host-box { fill: #f6f6f8; stroke: #555; stroke-width: 1.5; }
@@ -69,9 +70,11 @@ def serialise(doc: Document) -> str:
         "<body>",
         f"<h1>{escape(doc.title)}</h1>",
     ]
-    for section in doc.sections:
+    for number, section in enumerate(doc.sections, start=1):
         level = section.level
-        parts.append(f"<h{level}>{escape(section.title)}</h{level}>")
+        # An anchor on each picture's heading, so a link (or a screenshot) can open the page there.
+        anchor = f' id="picture-{number}"' if section.sharing else ""
+        parts.append(f"<h{level}{anchor}>{escape(section.title)}</h{level}>")
         parts += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
         if section.bullets:
             parts.append(

@@ -45,9 +45,26 @@ def dump_dom(profile: Path, page: Path) -> str:
     return chromium(profile, "--dump-dom", page.as_uri()).stdout
 
 
-def screenshot(profile: Path, page: Path, width: int, height: int, shot: Path) -> tuple[int, int]:
-    """Takes the screenshot and returns the PNG's size in pixels."""
-    chromium(profile, f"--window-size={width},{height}", f"--screenshot={shot}", page.as_uri())
+def screenshot(
+    profile: Path, page: Path, width: int, height: int, shot: Path, anchor: str = ""
+) -> tuple[int, int]:
+    """Takes the screenshot (from `anchor` down, if given) and returns the PNG's size in pixels."""
+    target = page
+    if anchor:
+        # Headless chromium shoots before it scrolls to a fragment; a frame opens there at once.
+        target = page.with_name(f".shot-{anchor}.html")
+        target.write_text(
+            f'<!DOCTYPE html><html><body style="margin:0;overflow:hidden">'
+            f'<iframe src="{html.escape(page.name)}#{anchor}" '
+            f'style="width:{width}px;height:{height}px;border:0"></iframe></body></html>',
+            encoding="utf-8",
+        )
+    chromium(
+        profile, "--virtual-time-budget=3000", f"--window-size={width},{height}",
+        f"--screenshot={shot}", target.as_uri(),
+    )  # fmt: skip
+    if anchor:
+        target.unlink()
     header = shot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", header[16:24])
