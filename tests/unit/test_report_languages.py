@@ -12,6 +12,7 @@ from experiment_fakes import seed_report
 from page_words import untranslated, visible_text
 from summary_reports import ISOLATED, SHARED, make_report, write_host
 
+from lab.cli import main
 from lab.experiment.scenarios import SCENARIOS as SCENARIO_SPECS
 from lab.report import messages
 from lab.report.html import render_html
@@ -154,3 +155,27 @@ def test_the_class_summary_in_japanese_keeps_no_english_of_its_own(tmp_path: Pat
         assert untranslated(text, data) == set()
     english = visible_text(write_class_summary(tmp_path, lang="en").index_html.read_text())
     assert {"summary", "finished"} <= untranslated(english, data)
+
+
+def test_nslab_report_speaks_the_language_asked_for_or_the_locales(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_host(
+        tmp_path,
+        "vm-a",
+        report=make_report("vm-a", "29.5.0", scenario="baseline"),
+        status={"status": "ok", "student_id": "s001"},
+    )
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+
+    assert main(["report", "--reports-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["ホスト", "学生", "状態", "Docker", "判定", "詳細"]
+    assert "クラスのまとめ:" in out
+    assert '<html lang="ja">' in (tmp_path / "index.html").read_text()
+
+    assert main(["report", "--reports-dir", str(tmp_path), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("HOST")
+    assert '<html lang="en">' in (tmp_path / "index.html").read_text()
