@@ -30,7 +30,11 @@ def sharing_rows(scenario: ScenarioResult) -> list[SharingRow]:
         if row.name.endswith("_for_children"):
             continue
         host, first, second = (row.refs.get(role) for role in ROLES)
-        inodes = (ref.inode if ref else None for ref in (host, first, second))
+        inodes = (
+            host.inode if host else None,
+            first.inode if first else None,
+            second.inode if second else None,
+        )
         owners = None
         if row.observed is not None:
             seen = row.observed
@@ -40,7 +44,7 @@ def sharing_rows(scenario: ScenarioResult) -> list[SharingRow]:
             else:
                 second_owner = "container2" if seen.isolated else first_owner
             owners = ("host", first_owner, second_owner)
-        rows.append(SharingRow(row.name, owners, tuple(inodes), row.match is False))  # type: ignore[arg-type]
+        rows.append(SharingRow(row.name, owners, inodes, row.match is False))
     return rows
 
 
@@ -74,8 +78,8 @@ def render_svg(rows: list[SharingRow], lang: str) -> str:
     box_top, box_bottom = 26, height - 4
     parts = [
         f'<svg class="sharing" viewBox="0 0 {_WIDTH} {height}" '
-        f'role="img" aria-labelledby="sharing-title">',
-        f'<title id="sharing-title">{escape(ui("diagram_title", lang))}</title>',
+        f'role="img" aria-label="{escape(ui("diagram_title", lang))}">',
+        f"<title>{escape(ui('diagram_title', lang))}</title>",
         f'<rect class="host-box" x="{_LABEL_W - 6}" y="{box_top - 22}" '
         f'width="{3 * _COL_W + 16}" height="{box_bottom - box_top + 22}" rx="10"/>',
         f'<text class="role" x="{_LABEL_W + _COL_W / 2}" y="{box_top - 4}">'
