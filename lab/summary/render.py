@@ -184,17 +184,15 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 def render_html(
     rows: Sequence[HostRow], generated_at: str, counts: dict[str, int], lang: str = "en"
 ) -> str:
-    def t(key: str, **params: object) -> str:
-        return html.escape(summary_ui(key, lang, **params))
-
     body_rows = "\n".join(_html_row(row, lang) for row in rows) or (
-        f'<tr><td colspan="7">{t("no_hosts")}</td></tr>'
+        f'<tr><td colspan="7">{_t("no_hosts", lang)}</td></tr>'
     )
     count_items = "".join(
-        f"<li>{t(f'count.{name}')}: <strong>{value}</strong></li>" for name, value in counts.items()
+        f"<li>{_t(f'count.{name}', lang)}: <strong>{value}</strong></li>"
+        for name, value in counts.items()
     )
     headers = "".join(
-        f"<th>{t(key)}</th>"
+        f"<th>{_t(key, lang)}</th>"
         for key in ("student", "host", "status", "docker", "verdict", "detail", "report")
     )
     return f"""<!DOCTYPE html>
@@ -202,15 +200,15 @@ def render_html(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("title")}</title>
+<title>{_t("title", lang)}</title>
 <style>{_STYLE}</style>
 </head>
 <body>
-<h1>{t("title")}</h1>
-<p class="meta">{t("generated", when=generated_at)}</p>
+<h1>{_t("title", lang)}</h1>
+<p class="meta">{_t("generated", lang, when=generated_at)}</p>
 <ul class="counts">{count_items}</ul>
 {_matrix(rows, lang)}
-<h2>{t("hosts")}</h2>
+<h2>{_t("hosts", lang)}</h2>
 <div class="table-wrap">
 <table id="hosts" class="sortable">
 <thead><tr>{headers}</tr></thead>
@@ -225,18 +223,20 @@ def render_html(
 """
 
 
-def namespace_types(rows: Sequence[HostRow]) -> list[str]:
+def _t(key: str, lang: str, **params: object) -> str:
+    """A message of the page, escaped for HTML."""
+    return html.escape(summary_ui(key, lang, **params))
+
+
+def _namespace_types(rows: Sequence[HostRow]) -> list[str]:
     return sorted({cell.name for row in rows for cell in row.namespaces})
 
 
 def _matrix(rows: Sequence[HostRow], lang: str) -> str:
     """Hosts down, namespace types across: isolated or shared, and whether as predicted."""
-    types = namespace_types(rows)
+    types = _namespace_types(rows)
     if not types:
         return ""
-
-    def t(key: str, **params: object) -> str:
-        return html.escape(summary_ui(key, lang, **params))
 
     head = "".join(f'<th class="ns">{html.escape(name)}</th>' for name in types)
     body = []
@@ -256,19 +256,21 @@ def _matrix(rows: Sequence[HostRow], lang: str) -> str:
             "shared": sum(c.isolated is False for c in column),
             "mismatched": sum(c.matched is False for c in column),
         }
-        spans = " ".join(f"<span>{t(f'foot.{kind}', n=n)}</span>" for kind, n in counts.items())
+        spans = " ".join(
+            f"<span>{_t(f'foot.{kind}', lang, n=n)}</span>" for kind, n in counts.items()
+        )
         totals.append(f'<td class="ns">{spans}</td>')
     legend = "".join(
-        f'<li><span class="swatch {kind}"></span>{t(f"legend.{kind}")}</li>'
+        f'<li><span class="swatch {kind}"></span>{_t(f"legend.{kind}", lang)}</li>'
         for kind in ("isolated", "shared", "mismatched")
     )
     hosts = summary_ui("count.hosts", lang)
-    return f"""<h2>{t("matrix")}</h2>
-<p>{t("matrix_text")}</p>
+    return f"""<h2>{_t("matrix", lang)}</h2>
+<p>{_t("matrix_text", lang)}</p>
 <ul class="legend">{legend}</ul>
 <div class="table-wrap">
 <table id="matrix" class="matrix sortable">
-<thead><tr><th>{t("student")}</th><th>{t("host")}</th>{head}</tr></thead>
+<thead><tr><th>{_t("student", lang)}</th><th>{_t("host", lang)}</th>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
 </tbody>
