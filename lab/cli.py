@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_testbed(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "testbed",
-        help="local stand-in for download.docker.com and Debian 12 test images",
+        help="(developer) the test bed: stand-in for download.docker.com and Debian test hosts",
         description="Build (cached) and start, or stop, the local test bed; `up` prints "
         "shell-sourceable NSLAB_* settings, also written to $NSLAB_CACHE/testbed.env.",
     )
@@ -35,17 +35,25 @@ def _add_testbed(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_testbed(args: argparse.Namespace) -> int:
-    from lab.testbed.bed import run_action
+    from lab.errors import LabError
 
+    # A developer command: the test bed lives in lab.testing, which the wheel leaves out.
+    try:
+        from lab.testing.bed import run_action
+    except ModuleNotFoundError as error:
+        raise LabError(
+            "nslab testbed is a developer command and needs a checkout of nslab "
+            "(the installed package has no test bed): run it as .venv/bin/nslab from the checkout"
+        ) from error
     return run_action(args.action)
 
 
 def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
-        help="rebuild the class summary from fetched reports",
-        description="Read reports/<host>/report.json and status.json for every host and write "
-        "index.html, summary.json and summary.csv next to them.",
+        help="rebuild the class summary from the reports fetched from each machine",
+        description="Read reports/<host>/report.json and status.json for every machine and write "
+        "index.html (one page for the whole class), summary.json and summary.csv next to them.",
     )
     parser.add_argument(
         "--reports-dir",
@@ -53,13 +61,19 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         default=Path("reports"),
         help="directory with one folder per host (default: ./reports)",
     )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the page (default: Japanese when LANG is ja_*, else English)",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    from lab.report.explain import default_lang
     from lab.summary.command import report
 
-    return report(args.reports_dir)
+    return report(args.reports_dir, args.lang or default_lang())
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:
@@ -195,9 +209,11 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "experiment",
         help="run the two-container namespace experiment on this Docker host (as root)",
-        description="Start two containers the seed's way, compare /proc/PID/ns of host and "
-        "containers, check behaviour from inside, and explain every verdict from this host's "
-        "environment. Exit 0: all matched; 1: mismatches; 2: environment problem.",
+        description="Start two containers the way the course note does (docker run -d ... "
+        "sleep infinity), compare /proc/PID/ns of the host and both containers, check from "
+        "inside what each namespace separates, and explain every result from this machine's "
+        "Docker, kernel and cgroup version. Writes report.json, report.md and report.html. "
+        "Exit 0: everything as expected; 1: something was not; 2: the experiment could not run.",
     )
     parser.add_argument("--image", default="debian:12", help="image to run (default: debian:12)")
     parser.add_argument(
@@ -210,11 +226,23 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         default="container",
         help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("nslab-report"))
     parser.add_argument(
-        "--format", action="append", metavar="json,md,html", help="repeatable; default: all"
+        "--output-dir",
+        type=Path,
+        default=Path("nslab-report"),
+        help="where the report files go (default: ./nslab-report)",
     )
-    parser.add_argument("--lang", choices=["en", "ja"], help="default: from LANG (ja_* -> ja)")
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="json,md,html",
+        help="which report files to write; repeatable (default: all three)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the report (default: Japanese when LANG is ja_*, else English)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="leave the containers running to look at by hand"
     )
@@ -222,14 +250,15 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         "--scenario",
         action="append",
         choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the seed's experiment)",
+        help="repeatable; default: baseline (the course note's experiment); all: every one",
     )
     parser.set_defaults(run=_run_experiment)
 
 
 def _run_experiment(args: argparse.Namespace) -> int:
-    from lab.experiment.command import default_lang, experiment_command
+    from lab.experiment.command import experiment_command
     from lab.experiment.run import ExperimentOptions
+    from lab.report.explain import default_lang
 
     options = ExperimentOptions(
         image=args.image,
@@ -257,7 +286,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
     build = actions.add_parser(
         "build", parents=[common], help="build the base image (cached by its inputs)"
     )
-    build.add_argument("--mirror", help="Debian mirror (default: deb.debian.org)")
+    build.add_argument("--mirror", help="Debian mirror (default: the one this machine's apt uses)")
     up = actions.add_parser(
         "up", parents=[common], help="boot N fresh VMs, wait for SSH, write the inventory"
     )
@@ -279,7 +308,10 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
     up.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
     )
-    up.add_argument("--mirror", help="Debian mirror for the base image (default: deb.debian.org)")
+    up.add_argument(
+        "--mirror",
+        help="Debian mirror for the base image (default: the one this machine's apt uses)",
+    )
     actions.add_parser("down", parents=[common], help="stop the VMs, remove overlays and inventory")
     actions.add_parser("status", parents=[common], help="list the VMs")
     parser.set_defaults(run=_run_vm)

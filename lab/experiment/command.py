@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from lab.experiment.errors import EnvironmentProblem
@@ -10,14 +9,6 @@ from lab.experiment.run import ExperimentOptions, run_experiment
 from lab.report.explain import ui
 from lab.report.output import FORMATS, write_reports
 from lab.report.terminal import render_terminal
-
-
-def default_lang() -> str:
-    """Japanese when the student's locale is Japanese (the course material is), else English."""
-    locale = (
-        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
-    )
-    return "ja" if locale.startswith("ja") else "en"
 
 
 def parse_formats(values: list[str] | None) -> list[str]:

@@ -12,7 +12,8 @@ import re
 from lab.experiment.scenarios import ContainerSpec
 from lab.report.model import Expectation, Fingerprint, Reason, Relations
 
-# Engine releases that changed a default (see DESIGN.md, "Docker versions in the wild").
+# Engine releases that changed a default (docs/architecture.md, "Docker versions the report
+# knows").
 CGROUPNS_ENGINE = (20, 10)  # cgroup namespaces: private by default on cgroup v2 hosts
 TIME_NS_ENGINE = (29, 5)  # moby #52326: a private time namespace per container
 TIME_NS_KERNEL = (5, 6)  # CLONE_NEWTIME

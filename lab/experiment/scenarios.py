@@ -1,4 +1,4 @@
-"""The seed's experiment and the variations that each switch one isolation off (or on).
+"""The course note's experiment and the variations that each switch one isolation off (or on).
 
 A scenario says only how the two containers are started. What that changes in the predictions
 follows from the modes in expectations.py, so a new scenario needs no new prediction code.

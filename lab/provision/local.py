@@ -60,9 +60,9 @@ def provision_local(
 
     `provision_options` go to `provision_command` as they are (check, limit, retry_failed, ...).
     """
+    from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
     from lab.provision.config import check_project, default_project_dir
-    from lab.testbed.cache import cache_dir
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
     out = out or sys.stdout
@@ -151,12 +151,12 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
     """Build (cached) the stand-in and the lab image archive; serve the stand-in for the run."""
     import docker
 
+    from lab.build import images
+    from lab.build.cache import locked
+    from lab.build.loopback import serve_on_loopback, stop_loopback
+    from lab.build.rootfs import debian_mirror
+    from lab.build.standin import ensure_standin
     from lab.provision.controller_setup import require_engine
-    from lab.testbed import images
-    from lab.testbed.cache import locked
-    from lab.testbed.loopback import serve_on_loopback, stop_loopback
-    from lab.testbed.rootfs import debian_mirror
-    from lab.testbed.standin import ensure_standin
 
     require_engine("the local stand-in builds the lab image archive with Docker")
     with locked(cache):

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from lab.report.messages import CHECKS, LANGUAGES, OUTCOMES, REASONS, SEED_CORRECTION, THIS_HOST, UI
+from lab.report.messages import (
+    CHECKS,
+    DETAIL_KEYS,
+    LANGUAGES,
+    NOTE_CORRECTION,
+    OUTCOMES,
+    REASONS,
+    SCENARIOS,
+    THIS_HOST,
+    UI,
+)
 from lab.report.model import EvidenceCheck, Reason, Report, ScenarioResult
+
+
+def default_lang() -> str:
+    """Japanese when the reader's locale is Japanese (the course note is), else English."""
+    locale = (
+        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    )
+    return "ja" if locale.startswith("ja") else "en"
 
 
 def _lang(lang: str) -> str:
@@ -45,19 +64,30 @@ def outcome(word: str, lang: str) -> str:
     return OUTCOMES[_lang(lang)].get(word, word)
 
 
+def detail_key(key: str, lang: str) -> str:
+    """Where a raw value was read: a container's name stays as it is."""
+    return DETAIL_KEYS[_lang(lang)].get(key, key)
+
+
+def scenario_title(name: str, lang: str) -> str:
+    """What the scenario changes, then the name `--scenario` takes."""
+    title = SCENARIOS[_lang(lang)].get(name)
+    return f"{title} [{name}]" if title else name
+
+
 @dataclass(frozen=True)
 class Conclusion:
-    seed_correction: str
+    note_correction: str
     this_host: str | None
     points: list[str]
 
 
 def conclusion(report: Report, lang: str) -> Conclusion:
-    """The seed corrected, then what the baseline (the seed's experiment) showed on this host."""
+    """The course note corrected, then what the baseline (the note's experiment) showed here."""
     lang = _lang(lang)
     baseline = next((s for s in report.scenarios if s.name == "baseline"), None)
     if baseline is None:
-        return Conclusion(SEED_CORRECTION[lang], None, [])
+        return Conclusion(NOTE_CORRECTION[lang], None, [])
     words = THIS_HOST[lang]
     docker = report.fingerprint.docker
     summary = words["summary"].format(
@@ -74,7 +104,7 @@ def conclusion(report: Report, lang: str) -> Conclusion:
     for row in baseline.namespaces:
         if row.name in shared and row.expected is not None:
             points += [f"{row.name}: {reason_text(r, lang)}" for r in row.expected.reasons]
-    return Conclusion(SEED_CORRECTION[lang], summary, points)
+    return Conclusion(NOTE_CORRECTION[lang], summary, points)
 
 
 def _split(scenario: ScenarioResult) -> tuple[list[str], list[str]]:

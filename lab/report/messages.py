@@ -81,7 +81,7 @@ REASONS: dict[str, dict[str, str]] = {
 CHECKS: dict[str, dict[str, str]] = {
     "en": {
         "uts.hostname": "hostname",
-        "net.interfaces": "main network interface (name, MAC) seen from both sides",
+        "net.interfaces": "main network interface (name and MAC address)",
         "mnt.root_mount": "what is mounted on /",
         "user.uid_map": "/proc/self/uid_map",
         "pid.pid1": "PID 1 as seen inside {role}",
@@ -93,7 +93,7 @@ CHECKS: dict[str, dict[str, str]] = {
     },
     "ja": {
         "uts.hostname": "ホスト名",
-        "net.interfaces": "主なネットワークインターフェース（名前、MAC）が双方から見えるか",
+        "net.interfaces": "主なネットワークインターフェース（名前とMACアドレス）",
         "mnt.root_mount": "/ にマウントされているもの",
         "user.uid_map": "/proc/self/uid_map",
         "pid.pid1": "{role} の中から見たPID 1",
@@ -132,6 +132,36 @@ OUTCOMES: dict[str, dict[str, str]] = {
     },
 }
 
+# The raw values of a behavioural check are keyed by where they were read.
+DETAIL_KEYS: dict[str, dict[str, str]] = {
+    "en": {"host": "host", "container_id": "container ID"},
+    "ja": {"host": "ホスト", "container_id": "コンテナID"},
+}
+
+# What each scenario changes, as a student reads it; the identifier (`--scenario NAME`) follows.
+SCENARIOS: dict[str, dict[str, str]] = {
+    "en": {
+        "baseline": "the course note's experiment (both containers with Docker's defaults)",
+        "pid-host": "container2 started with --pid=host",
+        "net-host": "container2 started with --network=host",
+        "net-container": "container2 joins container1's network (--network container:…)",
+        "ipc-container": "container2 joins container1's IPC namespace (--ipc container:…)",
+        "uts-host": "container2 started with --uts=host",
+        "cgroupns-host": "both containers started with --cgroupns=host",
+        "cgroupns-private": "both containers started with --cgroupns=private",
+    },
+    "ja": {
+        "baseline": "講義ノートの実験（2つのコンテナともDockerの既定値）",
+        "pid-host": "container2 を --pid=host で起動",
+        "net-host": "container2 を --network=host で起動",
+        "net-container": "container2 が container1 のネットワークに参加（--network container:…）",
+        "ipc-container": "container2 が container1 のipc名前空間に参加（--ipc container:…）",
+        "uts-host": "container2 を --uts=host で起動",
+        "cgroupns-host": "2つのコンテナとも --cgroupns=host で起動",
+        "cgroupns-private": "2つのコンテナとも --cgroupns=private で起動",
+    },
+}
+
 UI: dict[str, dict[str, str]] = {
     "en": {
         "title": "nslab: namespaces of two Docker containers",
@@ -141,6 +171,26 @@ UI: dict[str, dict[str, str]] = {
         "evidence": "Behavioural evidence",
         "conclusion": "Conclusion",
         "scenario": "Scenario",
+        "fact": "item",
+        "value": "value",
+        "env.hostname": "host name",
+        "env.os": "operating system",
+        "env.kernel": "kernel",
+        "env.boot_id": "boot ID",
+        "env.docker": "Docker Engine",
+        "env.cgroup": "cgroup",
+        "env.cgroup_value": "v{version}, driver {driver}",
+        "env.userns_remap": "userns-remap",
+        "env.rootless": "rootless engine",
+        "env.security_options": "security options",
+        "env.features": "engine feature flags",
+        "env.features_none": "none set",
+        "env.features_unknown": "not visible (dockerd cannot be read from here)",
+        "env.namespace_types": "namespace types on this kernel",
+        "env.image": "image",
+        "env.run": "run",
+        "env.runtime": "ran with",
+        "env.runtime_value": "Python {python}, Docker SDK {sdk}",
         "type": "type",
         "host": "host",
         "isolated": "isolated between containers",
@@ -157,7 +207,7 @@ UI: dict[str, dict[str, str]] = {
         "mismatch": "MISMATCH",
         "unknown": "-",
         "name": "name",
-        "id": "id",
+        "id": "ID",
         "host_pid": "host PID",
         "pid_inside": "PID inside",
         "state": "state",
@@ -165,10 +215,26 @@ UI: dict[str, dict[str, str]] = {
         "none": "(defaults)",
         "all_matched": "Every observation matched its expectation.",
         "mismatches": "{count} mismatch(es): {items}",
-        "host_reference_pid1": "host = PID 1",
-        "host_reference_self": "host = this process (PID {pid}; PID 1's namespaces are not readable here)",
+        "host_reference_pid1": "The host column shows the namespaces of PID 1, the host's first "
+        "process (init): it lives in the host's own namespaces.",
+        "host_reference_self": "The host column shows the namespaces of this process (PID {pid}): "
+        "PID 1's namespaces cannot be read here.",
         "run": "run",
+        "seconds": "{seconds:.1f} s",
+        "terminal_run": "nslab experiment: run {run_id}, image {image}, {duration}",
+        "terminal_host": "{hostname}: {os}, kernel {kernel}, Docker {engine}, cgroup v{cgroup}",
         "kept": "Containers kept. Remove them with: {command}",
+        "diagram_title": "What the two containers share",
+        "diagram_text": "One row per namespace type; the number is the namespace's inode, as "
+        "`ls -l /proc/PID/ns` shows it. One bar across several columns is one namespace they "
+        "share; a box inside a single column is a namespace of its own.",
+        "diagram_host": "host",
+        "diagram_missing": "not on this kernel",
+        "legend_own": "separate (own namespace)",
+        "legend_shared": "shared with the host",
+        "legend_joined": "shared between the containers",
+        "legend_host": "the host's, used by neither container",
+        "legend_mismatch": "not what was expected",
     },
     "ja": {
         "title": "nslab: 2つのDockerコンテナの名前空間",
@@ -178,6 +244,26 @@ UI: dict[str, dict[str, str]] = {
         "evidence": "挙動による確認",
         "conclusion": "結論",
         "scenario": "シナリオ",
+        "fact": "項目",
+        "value": "値",
+        "env.hostname": "ホスト名",
+        "env.os": "OS",
+        "env.kernel": "カーネル",
+        "env.boot_id": "ブートID",
+        "env.docker": "Docker Engine",
+        "env.cgroup": "cgroup",
+        "env.cgroup_value": "v{version}、ドライバ {driver}",
+        "env.userns_remap": "userns-remap",
+        "env.rootless": "rootlessモードのエンジン",
+        "env.security_options": "セキュリティオプション",
+        "env.features": "エンジンの機能フラグ",
+        "env.features_none": "設定なし",
+        "env.features_unknown": "確認できません（ここからdockerdを読めません）",
+        "env.namespace_types": "このカーネルの名前空間の種類",
+        "env.image": "イメージ",
+        "env.run": "実行",
+        "env.runtime": "実行環境",
+        "env.runtime_value": "Python {python}、Docker SDK {sdk}",
         "type": "種類",
         "host": "ホスト",
         "isolated": "コンテナ間で分離",
@@ -202,47 +288,65 @@ UI: dict[str, dict[str, str]] = {
         "none": "（既定）",
         "all_matched": "すべての観測が予測と一致しました。",
         "mismatches": "不一致 {count} 件: {items}",
-        "host_reference_pid1": "ホスト = PID 1",
-        "host_reference_self": "ホスト = このプロセス（PID {pid}。ここではPID 1の名前空間を読めません）",
+        "host_reference_pid1": "「ホスト」列は、ホストで最初に起動したプロセス（PID 1、init）の"
+        "名前空間です。PID 1はホスト本来の名前空間にいます。",
+        "host_reference_self": "「ホスト」列は、この実験のプロセス（PID {pid}）の名前空間です。"
+        "ここではPID 1の名前空間を読めないためです。",
         "run": "実行",
+        "seconds": "{seconds:.1f} 秒",
+        "terminal_run": "nslab 実験: 実行 {run_id}、イメージ {image}、{duration}",
+        "terminal_host": "{hostname}: {os}、カーネル {kernel}、Docker {engine}、cgroup v{cgroup}",
         "kept": "コンテナを残しました。削除するには: {command}",
+        "diagram_title": "2つのコンテナが共有しているもの",
+        "diagram_text": "1行が名前空間の種類1つで、数字は `ls -l /proc/PID/ns` に表示される"
+        "名前空間のinode番号です。複数の列にまたがる1本の帯はそれらが共有する1つの名前空間、"
+        "1つの列の中だけの箱はその列だけの名前空間です。",
+        "diagram_host": "ホスト",
+        "diagram_missing": "このカーネルにはありません",
+        "legend_own": "分離（独自の名前空間）",
+        "legend_shared": "ホストと共有",
+        "legend_joined": "コンテナ同士で共有",
+        "legend_host": "ホストだけの名前空間（コンテナは使っていない）",
+        "legend_mismatch": "予測と異なる",
     },
 }
 
-# The seed document's conclusion, corrected. Its facts are the seed's own table (Debian 12.11,
+# The course note's conclusion, corrected. Its facts are the note's own table (Debian 12.11,
 # docker-ce of July 2025, cgroup v2), so this paragraph is fixed; the one about this host is not.
-SEED_CORRECTION: dict[str, str] = {
+NOTE_CORRECTION: dict[str, str] = {
     "en": (
-        "The seed document concludes that all namespaces of the two containers are separated. "
-        "Its own `ls -l /proc/PID/ns` output says otherwise: time (4026531834) and user "
-        "(4026531837) have the same inode in both containers. Those are the host's initial "
-        "namespaces: Docker before Engine 29.5 creates no time namespace, and without "
-        "userns-remap or a rootless engine it creates no user namespace, so root in a container "
-        "is root on the host. Only cgroup, ipc, mnt, net, pid and uts were separated. "
-        "(Its script also assigns pid1 twice and never sets $pid2.)"
+        "The course note concludes that all namespaces of the two containers are separated. "
+        "Its own `ls -l /proc/PID/ns` listing shows otherwise: time (4026531834) and user "
+        "(4026531837) have the same number in both containers. Those are the host's initial "
+        "namespaces, shared by every process that was not given a new one: Docker before "
+        "Engine 29.5 creates no time namespace, and without userns-remap or a rootless engine it "
+        "creates no user namespace, so root in a container is root on the host. Only cgroup, ipc, "
+        "mnt, net, pid and uts were separated. (The note's script also assigns `pid1` twice and "
+        "never sets `$pid2`.)"
     ),
     "ja": (
-        "元の資料は「コンテナ同士すべてのnamespaceが分離されている」と結論づけていますが、"
-        "資料自身の `ls -l /proc/PID/ns` の結果はそうなっていません。time（4026531834）と"
-        "user（4026531837）は両方のコンテナで同じinode番号です。これらはホストの初期名前空間です。"
+        "講義ノートは「コンテナ同士すべてのnamespaceが分離されている」と結論づけていますが、"
+        "講義ノート自身の `ls -l /proc/PID/ns` の結果はそうなっていません。time（4026531834）と"
+        "user（4026531837）は両方のコンテナで同じ番号です。これらはホストの初期名前空間で、"
+        "新しい名前空間を与えられなかったすべてのプロセスが共有しています。"
         "Docker Engine 29.5より前はtime名前空間を作らず、userns-remapやrootlessモードを使わない限り"
         "user名前空間も作らないため、コンテナ内のrootはホストのrootと同じです。"
         "分離されていたのはcgroup、ipc、mnt、net、pid、utsだけです。"
-        "（また、資料のスクリプトは pid1 に2回代入しており、$pid2 は設定されません。）"
+        "（また、講義ノートのスクリプトは `pid1` に2回代入しており、`$pid2` は設定されません。）"
     ),
 }
 
 THIS_HOST: dict[str, dict[str, str]] = {
     "en": {
-        "summary": "On this host ({hostname}: Docker {engine}, cgroup v{cgroup_version}, kernel {kernel}), "
-        "the seed's experiment shows:",
+        "summary": "On this machine ({hostname}: Docker {engine}, cgroup v{cgroup_version}, "
+        "kernel {kernel}), the course note's experiment shows:",
         "isolated": "separated between the two containers: {types}",
         "shared": "shared by both containers (with the host): {types}",
         "none": "none",
     },
     "ja": {
-        "summary": "このホスト（{hostname}: Docker {engine}、cgroup v{cgroup_version}、カーネル {kernel}）"
-        "で資料の実験を行った結果:",
+        "summary": "このマシン（{hostname}: Docker {engine}、cgroup v{cgroup_version}、カーネル {kernel}）"
+        "で講義ノートの実験を行った結果:",
         "isolated": "2つのコンテナ間で分離: {types}",
         "shared": "両方のコンテナで共有（ホストと同じ）: {types}",
         "none": "なし",

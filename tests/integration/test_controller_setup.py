@@ -18,9 +18,9 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.testbed import Testbed
-from lab.testbed.hosts import HOST_LABEL, host_run_options, remove_host, wait_until_booted
-from lab.testbed.seed import seed_script
+from lab.testing import Testbed
+from lab.testing.hosts import HOST_LABEL, host_run_options, remove_host, wait_until_booted
+from lab.testing.seed import seed_script
 
 pytestmark = pytest.mark.integration
 

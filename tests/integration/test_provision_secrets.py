@@ -24,8 +24,8 @@ import yaml
 from docker.models.containers import Container
 
 from lab.provision.runs import RunsDir
-from lab.testbed import Testbed
-from lab.testbed.hosts import running_host
+from lab.testing import Testbed
+from lab.testing.hosts import running_host
 
 pytestmark = pytest.mark.integration
 
