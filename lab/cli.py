@@ -103,18 +103,48 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         help="without -i: download.docker.com (docker), the local stand-in (standin), or "
         "docker when it answers, else standin (auto, the default)",
     )
-    parser.add_argument("--limit", help="Ansible host pattern to narrow the inventory")
-    parser.add_argument("--forks", type=int, help="hosts worked on in parallel")
+    parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
+    parser.add_argument("-f", "--forks", type=int, help="hosts worked on in parallel")
     parser.add_argument(
         "-e",
+        "--extra-vars",
         "--extra-var",
         dest="extravars",
         action="append",
         default=[],
-        metavar="KEY=VALUE",
-        help="a role variable (value read as YAML); repeatable",
+        metavar="VARS",
+        help="variables as Ansible takes them: KEY=VALUE (value read as YAML), JSON/YAML, or "
+        "@FILE (may be vault-encrypted); repeatable, a later one wins",
     )
-    parser.add_argument("--check", action="store_true", help="dry run (--check --diff)")
+    parser.add_argument("-C", "--check", action="store_true", help="dry run (--check --diff)")
+    parser.add_argument(
+        "-D",
+        "--diff",
+        action="store_true",
+        help="record what changes in files and templates (the run's stdout under runs/)",
+    )
+    parser.add_argument("-t", "--tags", action="append", default=[], help="only these tags")
+    parser.add_argument("--skip-tags", action="append", default=[], help="all but these tags")
+    connection = parser.add_argument_group("connection and privilege (as ansible-playbook)")
+    connection.add_argument("-u", "--user", help="connect as this user")
+    connection.add_argument(
+        "--private-key", "--key-file", type=Path, help="SSH private key to connect with"
+    )
+    connection.add_argument("-k", "--ask-pass", action="store_true", help="ask the SSH password")
+    connection.add_argument(
+        "-K", "--ask-become-pass", action="store_true", help="ask the become (sudo) password"
+    )
+    connection.add_argument(
+        "--vault-password-file",
+        "--vault-pass-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="file with the Ansible Vault password; repeatable",
+    )
+    connection.add_argument(
+        "-J", "--ask-vault-pass", action="store_true", help="ask the Ansible Vault password"
+    )
     parser.add_argument(
         "--retry-failed",
         action="store_true",
@@ -129,34 +159,36 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_provision(args: argparse.Namespace) -> int:
+    from lab.provision.options import AnsibleOptions
+
+    common = {
+        "project_dir": args.project,
+        "playbook": args.playbook,
+        "limit": args.limit,
+        "forks": args.forks,
+        "extravars": args.extravars,
+        "check": args.check,
+        "retry_failed": args.retry_failed,
+        "keep_runs": args.keep_runs,
+        "options": AnsibleOptions(
+            user=args.user,
+            private_key=args.private_key,
+            ask_pass=args.ask_pass,
+            ask_become_pass=args.ask_become_pass,
+            vault_password_files=tuple(args.vault_password_file),
+            ask_vault_pass=args.ask_vault_pass,
+            tags=tuple(args.tags),
+            skip_tags=tuple(args.skip_tags),
+            diff=args.diff,
+        ),
+    }
     if args.inventory is None:
         from lab.provision.local import provision_local
 
-        return provision_local(
-            project_dir=args.project,
-            source=args.docker_repo,
-            vms=args.vms,
-            playbook=args.playbook,
-            limit=args.limit,
-            forks=args.forks,
-            extravars=args.extravars,
-            check=args.check,
-            retry_failed=args.retry_failed,
-            keep_runs=args.keep_runs,
-        )
+        return provision_local(source=args.docker_repo, vms=args.vms, **common)
     from lab.provision.command import provision_command
 
-    return provision_command(
-        project_dir=args.project,
-        inventory=args.inventory,
-        playbook=args.playbook,
-        limit=args.limit,
-        forks=args.forks,
-        extravars=args.extravars,
-        check=args.check,
-        retry_failed=args.retry_failed,
-        keep_runs=args.keep_runs,
-    )
+    return provision_command(inventory=args.inventory, **common)
 
 
 def _add_runs(commands: argparse._SubParsersAction) -> None:
