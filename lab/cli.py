@@ -218,7 +218,9 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         "--scenario",
         action="append",
         choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the course note's experiment); all: every one",
+        help="repeatable; default: baseline (the course note's experiment); unshare, "
+        "unshare-user: the same namespaces made by util-linux unshare, without Docker; "
+        "all: every one",
     )
     parser.set_defaults(run=_run_experiment)
 

@@ -115,3 +115,27 @@ def _split(scenario: ScenarioResult) -> tuple[list[str], list[str]]:
             continue
         (isolated if row.observed.isolated else shared).append(row.name)
     return isolated, shared
+
+
+def without_docker(scenario: ScenarioResult, lang: str) -> list[str]:
+    """For processes started by unshare: who they are, then the tie back to Docker's result."""
+    comparison = scenario.docker_comparison
+    if scenario.launcher != "unshare" or comparison is None:
+        return []
+    unshared, _ = _split(scenario)
+    docker = set(comparison.isolated)
+    sentences = [
+        ui(
+            "docker_same",
+            lang,
+            unshare_types=", ".join(unshared) or THIS_HOST[_lang(lang)]["none"],
+            engine=comparison.engine,
+            docker_types=", ".join(comparison.isolated) or THIS_HOST[_lang(lang)]["none"],
+            source=ui(f"docker_same_{comparison.source}", lang),
+        )
+    ]
+    if only_docker := sorted(docker - set(unshared)):
+        sentences.append(ui("docker_only", lang, types=", ".join(only_docker)))
+    if only_unshare := sorted(set(unshared) - docker):
+        sentences.append(ui("unshare_only", lang, types=", ".join(only_unshare)))
+    return [ui("unshare_roles", lang), " ".join(sentences)]

@@ -16,6 +16,7 @@ from lab.report.explain import (
     reason_text,
     scenario_title,
     ui,
+    without_docker,
 )
 from lab.report.model import NamespaceRow, Reason, Relations, Report, ScenarioResult
 
@@ -161,7 +162,7 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
             ui("host_pid", lang),
             ui("pid_inside", lang),
             ui("state", lang),
-            ui("flags", lang),
+            ui("unshare_flags" if scenario.launcher == "unshare" else "flags", lang),
         ],
         rows=[
             [c.role, c.name, c.id[:12], str(c.host_pid), str(c.pid_inside), c.state, flags[c.role]]
@@ -237,7 +238,7 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
         Section(
             title=f"{ui('scenario', lang)}: {scenario_title(scenario.name, lang)}",
             level=2,
-            paragraphs=[status],
+            paragraphs=[status, *without_docker(scenario, lang)],
         ),
         Section(title=ui("containers", lang), level=3, table=containers),
         Section(title=ui("matrix", lang), level=3, table=matrix, sharing=sharing_rows(scenario)),
