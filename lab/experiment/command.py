@@ -39,6 +39,7 @@ def experiment_command(
         print(ui("kept", options.lang, command=command))
     kept = [c.host_pid for s in report.scenarios if s.launcher == "unshare" for c in s.containers]
     if options.keep and kept:
-        # Each is PID 1 of its own PID namespace: killing it ends the namespace and unshare too.
-        print(ui("kept_unshare", options.lang, command="kill " + " ".join(map(str, kept))))
+        # Each is PID 1 of its own PID namespace, which ignores a plain kill (SIGTERM) from
+        # outside; SIGKILL ends it, its namespace and its unshare.
+        print(ui("kept_unshare", options.lang, command="kill -KILL " + " ".join(map(str, kept))))
     return 0 if report.matched else 1
