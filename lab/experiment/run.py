@@ -49,7 +49,7 @@ def run_experiment(options: ExperimentOptions) -> Report:
             "/proc/PID/ns needs root"
         )
     started, clock = datetime.now(UTC), time.monotonic()
-    client = _connect()
+    client = connect()
     reference, host_refs = fingerprint.host_namespaces()
     facts = fingerprint.collect(client.version(), client.info(), reference, sorted(host_refs))
     if any(scenario.launcher == "docker" for scenario in scenarios):
@@ -98,7 +98,7 @@ def run_experiment(options: ExperimentOptions) -> Report:
     )
 
 
-def _connect() -> Any:
+def connect() -> Any:
     # No pinned API version: the SDK negotiates, which Engine 29 (API >= 1.44 only) needs. Both
     # SDKs (5.0, 7) negotiate while constructing the client: that request is the reachability check.
     try:

@@ -82,6 +82,9 @@ def serialise(doc: Document) -> str:
             )
         if section.sharing:
             parts.append(_figure(section, doc.lang))
+        if section.svg:
+            # The picture brings its own styles: pages without one stay as they were.
+            parts.append(f"<figure>\n{section.svg}\n</figure>")
         if section.table:
             parts.append(_table(section.table))
     parts += ["</body>", "</html>", ""]

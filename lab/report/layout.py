@@ -42,6 +42,8 @@ class Section:
     table: Table | None = None
     # Drawn next to the table by the HTML page: who shares which namespace.
     sharing: list[SharingRow] = field(default_factory=list)
+    # An inline SVG picture the HTML page shows before the table (Markdown has the table alone).
+    svg: str = ""
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
     lines = [
         f"== {scenario_title(scenario.name, lang)} ==",
         f"   {who}",
-        *_columns([header, *rows]),
+        *columns([header, *rows]),
     ]
     passed = sum(e.passed for e in scenario.evidence)
     lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
@@ -95,7 +95,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _columns(rows: list[list[str]]) -> list[str]:
+def columns(rows: list[list[str]]) -> list[str]:
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(
