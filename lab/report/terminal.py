@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 
-from lab.report.explain import check_label, conclusion, outcome, scenario_title, ui
+from lab.report.explain import (
+    check_label,
+    conclusion,
+    outcome,
+    scenario_title,
+    ui,
+    without_docker,
+)
 from lab.report.layout import host_reference_text, relations_cells, row_result
 from lab.report.model import Report, ScenarioResult
 
@@ -74,6 +81,8 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
     ]
     passed = sum(e.passed for e in scenario.evidence)
     lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
+    # Processes started without Docker: the sentence that ties them back to Docker's result.
+    lines += without_docker(scenario, lang)[1:]
     for check in scenario.evidence:
         if not check.passed:
             lines.append(

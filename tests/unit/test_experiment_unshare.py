@@ -233,7 +233,8 @@ def test_the_pages_show_it_in_each_language(lang: str, words: list[str]) -> None
     markdown = render_markdown(report, lang)
     for word in words:
         assert word in markdown
-    assert "--mount-proc" in render_terminal(report, lang)
+    terminal = render_terminal(report, lang)
+    assert "--mount-proc" in terminal and words[0] in terminal
 
 
 def test_a_report_round_trips_with_the_new_fields() -> None:
