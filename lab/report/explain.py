@@ -139,3 +139,23 @@ def without_docker(scenario: ScenarioResult, lang: str) -> list[str]:
     if only_unshare := sorted(set(unshared) - docker):
         sentences.append(ui("unshare_only", lang, types=", ".join(only_unshare)))
     return [ui("unshare_roles", lang), " ".join(sentences)]
+
+
+def role_names(scenario: ScenarioResult, lang: str) -> dict[str, str]:
+    """How the report names the two roles: containers keep theirs, unshare's are processes."""
+    roles = ("container1", "container2")
+    if scenario.launcher != "unshare":
+        return {role: role for role in roles}
+    return {role: ui(f"role.{role}", lang) for role in roles}
+
+
+def named(text: str, names: dict[str, str]) -> str:
+    """`text` with each role identifier replaced by the name the report gives it."""
+    for role, name in names.items():
+        text = text.replace(role, name)
+    return text
+
+
+def isolated_key(scenario: ScenarioResult) -> str:
+    """The message for the matrix's "isolated between ..." column."""
+    return "isolated_processes" if scenario.launcher == "unshare" else "isolated"

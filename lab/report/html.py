@@ -100,7 +100,7 @@ def _figure(section: Section, lang: str) -> str:
     )
     mismatch = f"<li>\u26a0 {escape(ui('legend_mismatch', lang))}</li>"
     return (
-        f'<figure class="sharing">\n{render_svg(section.sharing, lang)}\n'
+        f'<figure class="sharing">\n{render_svg(section.sharing, lang, section.roles)}\n'
         f"<figcaption>{escape(ui('diagram_text', lang))}\n"
         f'<ul class="legend">{swatches}{mismatch}</ul></figcaption>\n</figure>'
     )

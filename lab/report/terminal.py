@@ -7,7 +7,10 @@ import unicodedata
 from lab.report.explain import (
     check_label,
     conclusion,
+    isolated_key,
+    named,
     outcome,
+    role_names,
     scenario_title,
     ui,
     without_docker,
@@ -53,16 +56,18 @@ def render_terminal(report: Report, lang: str) -> str:
 
 
 def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
+    names = role_names(scenario, lang)
+    args = scenario.docker_args
     who = "  ".join(
-        f"{c.role}={c.name} (PID {' '.join([str(c.host_pid), *scenario.docker_args[c.role]])})"
+        f"{names[c.role]}={c.name} (PID {' '.join([str(c.host_pid), *args[c.role]])})"
         for c in scenario.containers
     )
     header = [
         ui("type", lang),
         ui("host", lang),
-        "container1",
-        "container2",
-        ui("isolated", lang),
+        names["container1"],
+        names["container2"],
+        ui(isolated_key(scenario), lang),
         ui("shares_host", lang),
         ui("result", lang),
     ]
@@ -86,7 +91,7 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
     for check in scenario.evidence:
         if not check.passed:
             lines.append(
-                f"  {ui('mismatch', lang)}: {check_label(check, lang)}: "
+                f"  {ui('mismatch', lang)}: {named(check_label(check, lang), names)}: "
                 f"{ui('expected', lang)} {outcome(check.expected, lang)}, "
                 f"{ui('observed', lang)} {outcome(check.observed, lang)}"
             )

@@ -12,6 +12,7 @@ from lab.experiment.evidence import interfaces, proc_mount, unshare_checks
 from lab.experiment.expectations import expect
 from lab.experiment.scenarios import SCENARIOS, UnshareSpec, start_args
 from lab.report.explain import without_docker
+from lab.report.html import render_html
 from lab.report.markdown import render_markdown
 from lab.report.model import ROLES, ContainerInfo, NamespaceRef, Report
 from lab.report.terminal import render_terminal
@@ -235,6 +236,24 @@ def test_the_pages_show_it_in_each_language(lang: str, words: list[str]) -> None
         assert word in markdown
     terminal = render_terminal(report, lang)
     assert "--mount-proc" in terminal and words[0] in terminal
+
+
+@pytest.mark.parametrize(("lang", "first"), [("en", "process1"), ("ja", "プロセス1")])
+def test_the_processes_are_not_called_containers(lang: str, first: str) -> None:
+    report = _unshare_report(lang)
+    markdown = render_markdown(report, lang)
+    matrix_header = next(
+        line
+        for line in markdown.splitlines()
+        if line.startswith("| type |") or line.startswith("| 種類 |")
+    )
+    assert f"| {first} |" in matrix_header and "container1" not in matrix_header
+    page = render_html(report, lang)
+    assert '<text class="role" x="' in page and f">{first}</text>" in page
+    assert ">container1</text>" not in page
+    assert f"{first}=" in render_terminal(report, lang)
+    # The data keeps its roles, so readers of report.json need nothing new.
+    assert [c.role for c in report.scenarios[0].containers] == ["container1", "container2"]
 
 
 def test_a_report_round_trips_with_the_new_fields() -> None:
