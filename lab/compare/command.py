@@ -25,6 +25,7 @@ from lab.experiment.fingerprint import os_release
 from lab.experiment.run import connect
 
 DEFAULT_IMAGE = "debian:12"
+MIN_VM_MEMORY_MIB = 256
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ def compare_command(options: CompareOptions, output_dir: Path, formats: list[str
     chosen = parse_formats(formats)
     if options.containers < 1:
         raise EnvironmentProblem("--containers must be at least 1")
+    if options.vm.memory_mib < MIN_VM_MEMORY_MIB or options.vm.cpus < 1:
+        raise EnvironmentProblem(
+            f"--vm-memory must be at least {MIN_VM_MEMORY_MIB} (MiB) and --vm-cpus at least 1, "
+            "so that the lab's Debian VM can boot"
+        )
     if os.geteuid() != 0:
         raise EnvironmentProblem(
             "run as root (sudo nslab compare): it reads containers' cgroups and boots a VM"

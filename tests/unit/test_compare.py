@@ -195,3 +195,22 @@ def test_the_terminal_summary() -> None:
         line.startswith("time to a running command (s)") and "61.5×" in line for line in lines
     )
     assert "TCG exaggerates the VM's cost" in lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--containers", "0"], "--containers must be at least 1"),
+        (["--vm-memory", "64"], "--vm-memory must be at least 256"),
+        (["--format", "pdf"], "unknown format pdf"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_starts(
+    args: list[str], message: str, tmp_path: Path, capsys
+) -> None:
+    from lab.cli import main
+
+    assert main(["compare", *args, "--output-dir", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("nslab: ") and message in error
+    assert not (tmp_path / "out").exists()
