@@ -90,10 +90,10 @@ def booted_vm(
     say(f"acceleration: {acceleration.name} ({acceleration.reason})")
     spec = machine.VmSpec(f"compare-{run_id}", settings.memory_mib, settings.cpus)
     paths = state.paths(spec.name)
-    paths.directory.mkdir(parents=True)
-    (paths.directory / OWNER_FILE).write_text(owner.label() + "\n")
     pid = None
     try:
+        paths.directory.mkdir(parents=True)
+        (paths.directory / OWNER_FILE).write_text(owner.label() + "\n")
         machine.create_overlay(image, paths)
         started = time.monotonic()
         pid, port = machine.start(spec, image, paths, acceleration)
