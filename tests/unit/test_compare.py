@@ -214,3 +214,27 @@ def test_bad_input_is_refused_before_anything_starts(
     error = capsys.readouterr().err
     assert error.startswith("nslab: ") and message in error
     assert not (tmp_path / "out").exists()
+
+
+def test_leftover_vms_of_dead_runs_go_and_live_ones_stay(tmp_path: Path) -> None:
+    """A run killed outright leaves its VM directory; the next run removes it, never a live run's.
+    The recorded PIDs run no qemu with that overlay, so nothing is signalled here."""
+    from lab.compare.machine import OWNER_FILE, remove_leftovers
+    from lab.experiment.containers import Owner
+    from lab.vm.state import StateDir, VmRecord
+
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    me = Owner.of(os.getpid(), boot_id)
+    assert me is not None
+    state = StateDir(tmp_path / "compare")
+    owners = {
+        "compare-dead": Owner(boot_id, 999_999_999, 1).label(),
+        "compare-rebooted": Owner("another-boot", os.getpid(), me.start_time).label(),
+        "compare-live": me.label(),
+    }
+    for name, owner in owners.items():
+        state.paths(name).directory.mkdir(parents=True)
+        (state.paths(name).directory / OWNER_FILE).write_text(owner + "\n")
+        state.save(VmRecord(name, os.getpid(), 22, "tcg", "base", 1024, 1, ""))
+    assert sorted(remove_leftovers(state, boot_id)) == ["compare-dead", "compare-rebooted"]
+    assert [record.name for record in state.records()] == ["compare-live"]
