@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_runs(commands)
     _add_experiment(commands)
     _add_vm(commands)
+    _add_compare(commands)
     return parser
 
 
@@ -250,7 +251,9 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         "--scenario",
         action="append",
         choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the course note's experiment); all: every one",
+        help="repeatable; default: baseline (the course note's experiment); unshare, "
+        "unshare-user: the same namespaces made by util-linux unshare, without Docker; "
+        "all: every one",
     )
     parser.set_defaults(run=_run_experiment)
 
@@ -321,6 +324,66 @@ def _run_vm(args: argparse.Namespace) -> int:
     from lab.vm.lifecycle import run_action
 
     return run_action(args.vm_command, vars(args))
+
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "compare",
+        help="measure containers against a VM on this machine (as root)",
+        description="Start N containers from the lab image and boot one VM from the same Debian "
+        "release's cached base image, one after the other, and report side by side the time to a "
+        "running command (to SSH for the VM), disk and memory, with the VM's acceleration (KVM or "
+        "TCG). Writes compare.json, compare.md and compare.html; leaves nothing running.",
+    )
+    parser.add_argument(
+        "--containers", type=int, default=3, help="how many containers to start (default: 3)"
+    )
+    parser.add_argument("--image", default="debian:12", help="image to run (default: debian:12)")
+    parser.add_argument(
+        "--vm-memory", type=int, default=1024, help="MiB for the VM (default: 1024)"
+    )
+    parser.add_argument("--vm-cpus", type=int, default=1, help="vCPUs for the VM (default: 1)")
+    parser.add_argument(
+        "--accel",
+        choices=["auto", "kvm", "tcg"],
+        default="auto",
+        help="auto: KVM if a KVM guest really boots here, else TCG (default: auto)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("nslab-compare"),
+        help="where the report files go (default: ./nslab-compare)",
+    )
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="json,md,html",
+        help="which report files to write; repeatable (default: all three)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the report (default: Japanese when LANG is ja_*, else English)",
+    )
+    parser.set_defaults(run=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from lab.compare.command import CompareOptions, compare_command
+    from lab.compare.machine import VmSettings
+    from lab.report.explain import default_lang
+
+    options = CompareOptions(
+        containers=args.containers,
+        image=args.image,
+        lang=args.lang or default_lang(),
+        vm=VmSettings(args.vm_memory, args.vm_cpus, args.accel, args.timeout),
+    )
+    return compare_command(options, args.output_dir, args.format)
 
 
 def _add_project_option(parser: argparse.ArgumentParser) -> None:

@@ -34,7 +34,12 @@ def experiment_command(
     print(render_terminal(report, options.lang))
     for path in written:
         print(f"  {path}")
-    if options.keep:
+    if options.keep and any(s.launcher == "docker" for s in report.scenarios):
         command = f"docker rm -f $(docker ps -aq --filter label=nslab.run={report.run_id})"
         print(ui("kept", options.lang, command=command))
+    kept = [c.host_pid for s in report.scenarios if s.launcher == "unshare" for c in s.containers]
+    if options.keep and kept:
+        # Each is PID 1 of its own PID namespace, which ignores a plain kill (SIGTERM) from
+        # outside; SIGKILL ends it, its namespace and its unshare.
+        print(ui("kept_unshare", options.lang, command="kill -KILL " + " ".join(map(str, kept))))
     return 0 if report.matched else 1

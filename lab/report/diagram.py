@@ -73,7 +73,9 @@ def bars(owners: tuple[str, str, str]) -> list[tuple[int, int, str]]:
     ]
 
 
-def render_svg(rows: list[SharingRow], lang: str) -> str:
+def render_svg(
+    rows: list[SharingRow], lang: str, roles: tuple[str, str] = ("container1", "container2")
+) -> str:
     height = _TOP + len(rows) * _ROW_H + 12
     box_top, box_bottom = 26, height - 4
     parts = [
@@ -85,7 +87,7 @@ def render_svg(rows: list[SharingRow], lang: str) -> str:
         f'<text class="role" x="{_LABEL_W + _COL_W / 2}" y="{box_top - 4}">'
         f"{escape(ui('diagram_host', lang))}</text>",
     ]
-    for column, role in enumerate(ROLES[1:], start=1):
+    for column, role in enumerate(roles, start=1):
         x = _LABEL_W + column * _COL_W
         parts.append(
             f'<rect class="container-box" x="{x + 2}" y="{box_top + 6}" width="{_COL_W - 4}" '

@@ -115,3 +115,47 @@ def _split(scenario: ScenarioResult) -> tuple[list[str], list[str]]:
             continue
         (isolated if row.observed.isolated else shared).append(row.name)
     return isolated, shared
+
+
+def without_docker(scenario: ScenarioResult, lang: str) -> list[str]:
+    """For processes started by unshare: who they are, then the tie back to Docker's result."""
+    comparison = scenario.docker_comparison
+    if scenario.launcher != "unshare" or comparison is None:
+        return []
+    unshared, _ = _split(scenario)
+    docker = set(comparison.isolated)
+    sentences = [
+        ui(
+            "docker_same",
+            lang,
+            unshare_types=", ".join(unshared) or THIS_HOST[_lang(lang)]["none"],
+            engine=comparison.engine,
+            docker_types=", ".join(comparison.isolated) or THIS_HOST[_lang(lang)]["none"],
+            source=ui(f"docker_same_{comparison.source}", lang),
+        )
+    ]
+    if only_docker := sorted(docker - set(unshared)):
+        sentences.append(ui("docker_only", lang, types=", ".join(only_docker)))
+    if only_unshare := sorted(set(unshared) - docker):
+        sentences.append(ui("unshare_only", lang, types=", ".join(only_unshare)))
+    return [ui("unshare_roles", lang), " ".join(sentences)]
+
+
+def role_names(scenario: ScenarioResult, lang: str) -> dict[str, str]:
+    """How the report names the two roles: containers keep theirs, unshare's are processes."""
+    roles = ("container1", "container2")
+    if scenario.launcher != "unshare":
+        return {role: role for role in roles}
+    return {role: ui(f"role.{role}", lang) for role in roles}
+
+
+def named(text: str, names: dict[str, str]) -> str:
+    """`text` with each role identifier replaced by the name the report gives it."""
+    for role, name in names.items():
+        text = text.replace(role, name)
+    return text
+
+
+def isolated_key(scenario: ScenarioResult) -> str:
+    """The message for the matrix's "isolated between ..." column."""
+    return "isolated_processes" if scenario.launcher == "unshare" else "isolated"

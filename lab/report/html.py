@@ -82,6 +82,9 @@ def serialise(doc: Document) -> str:
             )
         if section.sharing:
             parts.append(_figure(section, doc.lang))
+        if section.svg:
+            # The picture brings its own styles: pages without one stay as they were.
+            parts.append(f"<figure>\n{section.svg}\n</figure>")
         if section.table:
             parts.append(_table(section.table))
     parts += ["</body>", "</html>", ""]
@@ -97,7 +100,7 @@ def _figure(section: Section, lang: str) -> str:
     )
     mismatch = f"<li>\u26a0 {escape(ui('legend_mismatch', lang))}</li>"
     return (
-        f'<figure class="sharing">\n{render_svg(section.sharing, lang)}\n'
+        f'<figure class="sharing">\n{render_svg(section.sharing, lang, section.roles)}\n'
         f"<figcaption>{escape(ui('diagram_text', lang))}\n"
         f'<ul class="legend">{swatches}{mismatch}</ul></figcaption>\n</figure>'
     )

@@ -12,10 +12,14 @@ from lab.report.explain import (
     check_label,
     conclusion,
     detail_key,
+    isolated_key,
+    named,
     outcome,
     reason_text,
+    role_names,
     scenario_title,
     ui,
+    without_docker,
 )
 from lab.report.model import NamespaceRow, Reason, Relations, Report, ScenarioResult
 
@@ -41,6 +45,11 @@ class Section:
     table: Table | None = None
     # Drawn next to the table by the HTML page: who shares which namespace.
     sharing: list[SharingRow] = field(default_factory=list)
+    # How the picture names its two columns besides the host (processes started by unshare are
+    # not containers).
+    roles: tuple[str, str] = ("container1", "container2")
+    # An inline SVG picture the HTML page shows before the table (Markdown has the table alone).
+    svg: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,7 @@ def _features(report: Report, lang: str) -> str:
 
 
 def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
+    names = role_names(scenario, lang)
     flags = {
         role: " ".join(args) or ui("none", lang) for role, args in scenario.docker_args.items()
     }
@@ -161,10 +171,18 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
             ui("host_pid", lang),
             ui("pid_inside", lang),
             ui("state", lang),
-            ui("flags", lang),
+            ui("unshare_flags" if scenario.launcher == "unshare" else "flags", lang),
         ],
         rows=[
-            [c.role, c.name, c.id[:12], str(c.host_pid), str(c.pid_inside), c.state, flags[c.role]]
+            [
+                names[c.role],
+                c.name,
+                c.id[:12],
+                str(c.host_pid),
+                str(c.pid_inside),
+                c.state,
+                flags[c.role],
+            ]
             for c in scenario.containers
         ],
     )
@@ -193,9 +211,9 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
         headers=[
             ui("type", lang),
             ui("host", lang),
-            "container1",
-            "container2",
-            f"{ui('isolated', lang)} ({ui('expected', lang)})",
+            names["container1"],
+            names["container2"],
+            f"{ui(isolated_key(scenario), lang)} ({ui('expected', lang)})",
             f"{ui('shares_host', lang)} ({ui('expected', lang)})",
             ui("result", lang),
             ui("why", lang),
@@ -215,11 +233,13 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
         ],
         rows=[
             [
-                check_label(e, lang),
+                named(check_label(e, lang), names),
                 outcome(e.expected, lang),
                 outcome(e.observed, lang),
                 ui("ok" if e.passed else "mismatch", lang),
-                " | ".join(f"{detail_key(k, lang)}: {short(v)}" for k, v in e.detail.items()),
+                " | ".join(
+                    f"{named(detail_key(k, lang), names)}: {short(v)}" for k, v in e.detail.items()
+                ),
             ]
             for e in scenario.evidence
         ],
@@ -237,10 +257,16 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[Section]:
         Section(
             title=f"{ui('scenario', lang)}: {scenario_title(scenario.name, lang)}",
             level=2,
-            paragraphs=[status],
+            paragraphs=[status, *without_docker(scenario, lang)],
         ),
         Section(title=ui("containers", lang), level=3, table=containers),
-        Section(title=ui("matrix", lang), level=3, table=matrix, sharing=sharing_rows(scenario)),
+        Section(
+            title=ui("matrix", lang),
+            level=3,
+            table=matrix,
+            sharing=sharing_rows(scenario),
+            roles=(names["container1"], names["container2"]),
+        ),
         Section(title=ui("evidence", lang), level=3, table=evidence),
     ]
 

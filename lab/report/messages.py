@@ -43,6 +43,9 @@ REASONS: dict[str, dict[str, str]] = {
         "time.feature_off": "Docker {engine} could create time namespaces on kernel {kernel}, but the engine runs with time-namespaces=false ({source}).",
         "time.private": "Docker {engine} (29.5+) on kernel {kernel} (5.6+) with the time-namespaces feature on: a time namespace per container.",
         "none": "nslab has no prediction for this namespace type.",
+        "unshare.asked": "unshare {flag} asked the kernel for a new {kind} namespace: the same request Docker makes for each container.",
+        "unshare.user": "unshare {flag} made a user namespace in which root is the host's root mapped to UID 0 (uid_map 0 0 1). Docker makes none without userns-remap.",
+        "unshare.not_asked": "No unshare option asked for a new {kind} namespace, so the process keeps its parent's: the host's.",
     },
     "ja": {
         "mnt.own": "Dockerは常にコンテナごとにmount名前空間を作ります（イメージがそのコンテナのルートファイルシステムになります）。",
@@ -74,6 +77,9 @@ REASONS: dict[str, dict[str, str]] = {
         "time.feature_off": "Docker {engine} はカーネル {kernel} 上でtime名前空間を作れますが、エンジンが time-namespaces=false で動いています（{source}）。",
         "time.private": "Docker {engine}（29.5以降）、カーネル {kernel}（5.6以降）、time-namespaces機能が有効なため、コンテナごとにtime名前空間を作ります。",
         "none": "nslabはこの名前空間の種類について予測を持ちません。",
+        "unshare.asked": "unshare {flag} でカーネルに新しい{kind}名前空間を頼みました。Dockerがコンテナごとに行うのと同じ要求です。",
+        "unshare.user": "unshare {flag} でuser名前空間を作りました。その中のrootはホストのrootをUID 0に対応づけたものです（uid_map 0 0 1）。Dockerはuserns-remapなしではこれを作りません。",
+        "unshare.not_asked": "新しい{kind}名前空間を頼むunshareのオプションがないため、このプロセスは親（ホスト）の名前空間に留まります。",
     },
 }
 
@@ -90,6 +96,9 @@ CHECKS: dict[str, dict[str, str]] = {
         "between": "container1 vs container2",
         "container1_host": "container1 vs host",
         "container2_host": "container2 vs host",
+        "mnt.proc_mount": "the /proc each one sees (mount ID: type, source, options)",
+        "net.loopback_only": "network interfaces seen inside {role}",
+        "cgroup.self_cgroup": "/proc/self/cgroup",
     },
     "ja": {
         "uts.hostname": "ホスト名",
@@ -102,6 +111,9 @@ CHECKS: dict[str, dict[str, str]] = {
         "between": "container1 と container2",
         "container1_host": "container1 とホスト",
         "container2_host": "container2 とホスト",
+        "mnt.proc_mount": "それぞれが見る /proc（マウントID: 種類・ソース・オプション）",
+        "net.loopback_only": "{role} の中から見たネットワークインターフェース",
+        "cgroup.self_cgroup": "/proc/self/cgroup",
     },
 }
 
@@ -117,6 +129,8 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "own_command": "own command (sleep infinity)",
         "host_init": "host's PID 1",
         "other": "something else",
+        "loopback_only": "loopback (lo) only",
+        "host_interfaces": "the host's interfaces",
     },
     "ja": {
         "same": "同じ",
@@ -129,6 +143,8 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "own_command": "自分のコマンド（sleep infinity）",
         "host_init": "ホストのPID 1",
         "other": "その他",
+        "loopback_only": "ループバック（lo）だけ",
+        "host_interfaces": "ホストのインターフェース",
     },
 }
 
@@ -149,6 +165,8 @@ SCENARIOS: dict[str, dict[str, str]] = {
         "uts-host": "container2 started with --uts=host",
         "cgroupns-host": "both containers started with --cgroupns=host",
         "cgroupns-private": "both containers started with --cgroupns=private",
+        "unshare": "no Docker: two processes started with util-linux unshare (new ipc, mnt, net, pid, uts namespaces)",
+        "unshare-user": "no Docker: two processes started with unshare, a user namespace too (--user --map-root-user)",
     },
     "ja": {
         "baseline": "講義ノートの実験（2つのコンテナともDockerの既定値）",
@@ -159,6 +177,8 @@ SCENARIOS: dict[str, dict[str, str]] = {
         "uts-host": "container2 を --uts=host で起動",
         "cgroupns-host": "2つのコンテナとも --cgroupns=host で起動",
         "cgroupns-private": "2つのコンテナとも --cgroupns=private で起動",
+        "unshare": "Dockerなし: util-linuxのunshareで2つのプロセスを起動（新しいipc・mnt・net・pid・uts名前空間）",
+        "unshare-user": "Dockerなし: unshareで2つのプロセスを起動し、user名前空間も作る（--user --map-root-user）",
     },
 }
 
@@ -235,6 +255,17 @@ UI: dict[str, dict[str, str]] = {
         "legend_joined": "shared between the containers",
         "legend_host": "the host's, used by neither container",
         "legend_mismatch": "not what was expected",
+        "kept_unshare": "Processes started with unshare kept. Stop them with: {command}",
+        "unshare_roles": "process1 and process2 are not containers: they are two ordinary processes (sleep infinity) that util-linux unshare started in new namespaces, with no Docker involved. Their namespaces are read from /proc/PID/ns exactly like the containers' (report.json keeps the roles container1 and container2).",
+        "role.container1": "process1",
+        "role.container2": "process2",
+        "isolated_processes": "isolated between the processes",
+        "unshare_flags": "unshare options",
+        "docker_same": "Docker asks the kernel for the same namespaces. unshare asked here for {unshare_types}; in the course note's experiment Docker {engine} gives each container its own {docker_types} ({source}). Same kernel, same /proc/PID/ns entries: a container is processes in namespaces like these, plus an image as its root file system, a network device and cgroup limits.",
+        "docker_same_observed": "seen in this run",
+        "docker_same_predicted": "predicted for this machine",
+        "docker_only": "Docker also asks for: {types}.",
+        "unshare_only": "unshare also asked for what Docker does not give containers here: {types}.",
     },
     "ja": {
         "title": "nslab: 2つのDockerコンテナの名前空間",
@@ -308,6 +339,17 @@ UI: dict[str, dict[str, str]] = {
         "legend_joined": "コンテナ同士で共有",
         "legend_host": "ホストだけの名前空間（コンテナは使っていない）",
         "legend_mismatch": "予測と異なる",
+        "kept_unshare": "unshareで起動したプロセスを残しました。止めるには: {command}",
+        "unshare_roles": "プロセス1とプロセス2はコンテナではありません。Dockerを使わず、util-linuxのunshareが新しい名前空間で起動した普通のプロセス（sleep infinity）2つです。名前空間はコンテナと同じく /proc/PID/ns から読んでいます（report.json ではロール名 container1・container2 のままです）。",
+        "role.container1": "プロセス1",
+        "role.container2": "プロセス2",
+        "isolated_processes": "プロセス間で分離",
+        "unshare_flags": "unshare のオプション",
+        "docker_same": "Dockerもカーネルに同じ名前空間を頼んでいます。ここではunshareが {unshare_types} を頼みました。講義ノートの実験では、Docker {engine} はコンテナごとに {docker_types} を作ります（{source}）。同じカーネル、同じ /proc/PID/ns の項目です。コンテナとは、このような名前空間の中のプロセスに、ルートファイルシステムとしてのイメージ、ネットワークデバイス、cgroupによる制限を加えたものです。",
+        "docker_same_observed": "この実行で観測",
+        "docker_same_predicted": "このマシンについての予測",
+        "docker_only": "Dockerはさらに次も頼みます: {types}。",
+        "unshare_only": "unshareは、ここでDockerがコンテナに与えないものも頼みました: {types}。",
     },
 }
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import unicodedata
 
-from lab.report.explain import check_label, conclusion, outcome, scenario_title, ui
+from lab.report.explain import (
+    check_label,
+    conclusion,
+    isolated_key,
+    named,
+    outcome,
+    role_names,
+    scenario_title,
+    ui,
+    without_docker,
+)
 from lab.report.layout import host_reference_text, relations_cells, row_result
 from lab.report.model import Report, ScenarioResult
 
@@ -46,16 +56,18 @@ def render_terminal(report: Report, lang: str) -> str:
 
 
 def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
+    names = role_names(scenario, lang)
+    args = scenario.docker_args
     who = "  ".join(
-        f"{c.role}={c.name} (PID {' '.join([str(c.host_pid), *scenario.docker_args[c.role]])})"
+        f"{names[c.role]}={c.name} (PID {' '.join([str(c.host_pid), *args[c.role]])})"
         for c in scenario.containers
     )
     header = [
         ui("type", lang),
         ui("host", lang),
-        "container1",
-        "container2",
-        ui("isolated", lang),
+        names["container1"],
+        names["container2"],
+        ui(isolated_key(scenario), lang),
         ui("shares_host", lang),
         ui("result", lang),
     ]
@@ -70,14 +82,16 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
     lines = [
         f"== {scenario_title(scenario.name, lang)} ==",
         f"   {who}",
-        *_columns([header, *rows]),
+        *columns([header, *rows]),
     ]
     passed = sum(e.passed for e in scenario.evidence)
     lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
+    # Processes started without Docker: the sentence that ties them back to Docker's result.
+    lines += without_docker(scenario, lang)[1:]
     for check in scenario.evidence:
         if not check.passed:
             lines.append(
-                f"  {ui('mismatch', lang)}: {check_label(check, lang)}: "
+                f"  {ui('mismatch', lang)}: {named(check_label(check, lang), names)}: "
                 f"{ui('expected', lang)} {outcome(check.expected, lang)}, "
                 f"{ui('observed', lang)} {outcome(check.observed, lang)}"
             )
@@ -95,7 +109,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _columns(rows: list[list[str]]) -> list[str]:
+def columns(rows: list[list[str]]) -> list[str]:
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(
