@@ -149,7 +149,7 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
     from lab.build.standin import ensure_standin
 
     with locked(cache):
-        repo = ensure_standin(cache)
+        repo = ensure_standin(cache, debian_mirror())
         try:
             client = docker.from_env()
         except docker.errors.DockerException as error:
@@ -157,8 +157,7 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
                 f"the local stand-in needs dockerd to build the lab image archive ({error}); "
                 "start dockerd (./nslab does) and retry"
             ) from error
-        lab_image = images.ensure_image(client, images.lab_recipe(debian_mirror()), cache)
-        archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
+        _, archive = images.ensure_lab_image(client, cache, debian_mirror())
     pidfile = cache / "standin-loopback.pid"
     server = serve_on_loopback(repo.root, STANDIN_PORT, pidfile, repo.key_sha256)
     try:
