@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_testbed(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "testbed",
-        help="local stand-in for download.docker.com and Debian 12 test images",
+        help="(developer) the test bed: stand-in for download.docker.com and Debian test hosts",
         description="Build (cached) and start, or stop, the local test bed; `up` prints "
         "shell-sourceable NSLAB_* settings, also written to $NSLAB_CACHE/testbed.env.",
     )
@@ -35,8 +35,16 @@ def _add_testbed(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_testbed(args: argparse.Namespace) -> int:
-    from lab.testbed.bed import run_action
+    from lab.errors import LabError
 
+    # A developer command: the test bed lives in lab.testing, which the wheel leaves out.
+    try:
+        from lab.testing.bed import run_action
+    except ModuleNotFoundError as error:
+        raise LabError(
+            "nslab testbed is a developer command and needs a checkout of nslab "
+            "(the installed package has no test bed): run it as .venv/bin/nslab from the checkout"
+        ) from error
     return run_action(args.action)
 
 
@@ -74,7 +82,7 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         "-i",
         "--inventory",
         type=Path,
-        help="inventory file/dir (default: fresh local Debian 12 VMs, see --vms)",
+        help="inventory file/dir (default: fresh local Debian VMs, see --vms and --release)",
     )
     parser.add_argument(
         "--vms",
@@ -89,6 +97,7 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         help="without -i: download.docker.com (docker), the local stand-in (standin), or "
         "docker when it answers, else standin (auto, the default)",
     )
+    _add_release_option(parser)
     parser.add_argument("--limit", help="Ansible host pattern to narrow the inventory")
     parser.add_argument("--forks", type=int, help="hosts worked on in parallel")
     parser.add_argument(
@@ -122,6 +131,7 @@ def _run_provision(args: argparse.Namespace) -> int:
             project_dir=args.project,
             source=args.docker_repo,
             vms=args.vms,
+            release=args.release,
             playbook=args.playbook,
             limit=args.limit,
             forks=args.forks,
@@ -213,9 +223,9 @@ def _run_experiment(args: argparse.Namespace) -> int:
 def _add_vm(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "vm",
-        help="local Debian 12 VMs under qemu (build, up, down, status)",
-        description="Fresh Debian 12 VMs on this machine: thin overlays on a cached base image, "
-        "reached over SSH on 127.0.0.1 as labadmin with the lab key.",
+        help="local Debian 12 or 13 VMs under qemu (build, up, down, status)",
+        description="Fresh Debian 12 or 13 VMs on this machine: thin overlays on a cached base "
+        "image, reached over SSH on 127.0.0.1 as labadmin with the lab key.",
     )
     actions = parser.add_subparsers(dest="vm_command", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
@@ -226,6 +236,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
         "build", parents=[common], help="build the base image (cached by its inputs)"
     )
     build.add_argument("--mirror", help="Debian mirror (default: deb.debian.org)")
+    _add_release_option(build)
     up = actions.add_parser(
         "up", parents=[common], help="boot N fresh VMs, wait for SSH, write the inventory"
     )
@@ -248,9 +259,22 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
         "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
     )
     up.add_argument("--mirror", help="Debian mirror for the base image (default: deb.debian.org)")
+    _add_release_option(up)
     actions.add_parser("down", parents=[common], help="stop the VMs, remove overlays and inventory")
     actions.add_parser("status", parents=[common], help="list the VMs")
     parser.set_defaults(run=_run_vm)
+
+
+def _add_release_option(parser: argparse.ArgumentParser) -> None:
+    from lab.build.releases import DEFAULT_RELEASE, RELEASES
+
+    parser.add_argument(
+        "--release",
+        choices=[release.codename for release in RELEASES],
+        default=DEFAULT_RELEASE.codename,
+        help=f"Debian release of the local VMs (default: {DEFAULT_RELEASE.codename}, "
+        f"Debian {DEFAULT_RELEASE.version})",
+    )
 
 
 def _run_vm(args: argparse.Namespace) -> int:

@@ -1,11 +1,12 @@
 """The built-in default class: fresh local VMs, provisioned with playbooks/lab.yml.
 
-`nslab provision` without an inventory boots local Debian 12 VMs (`nslab vm up`) unless some are
-already running, picks where Docker comes from, and provisions them like any class. Docker comes
-from download.docker.com when it answers; otherwise (offline classrooms, this project's CI) from
-the local stand-in — the same signed repository layout, served on this machine's loopback, which
-a qemu guest reaches as 10.0.2.2 — with the lab image loaded from an archive built here. The run
-says plainly which one it used.
+`nslab provision` without an inventory boots local Debian VMs (`nslab vm up`; Debian 12 unless
+`--release` names another) unless some are already running, picks where Docker comes from, and
+provisions them like any class. Docker comes from download.docker.com when it answers;
+otherwise (offline classrooms, this project's CI) from the local stand-in — the same signed
+repository layout, served on this machine's loopback, which a qemu guest reaches as 10.0.2.2 —
+with the lab image of the VMs' release loaded from an archive built here. The run says plainly
+which one it used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from lab.build.releases import DEFAULT_RELEASE, DebianRelease, release_named
 from lab.errors import LabError
 
 DOCKER_KEY_URL = "https://download.docker.com/linux/debian/gpg"
@@ -50,6 +52,7 @@ def provision_local(
     project_dir: Path | None,
     source: str,
     vms: int,
+    release: str = DEFAULT_RELEASE.codename,
     extravars: Sequence[str] = (),
     out: TextIO | None = None,
     **provision_options: Any,
@@ -58,14 +61,15 @@ def provision_local(
 
     `provision_options` go to `provision_command` as they are (check, limit, retry_failed, ...).
     """
+    from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
     from lab.provision.config import default_project_dir
-    from lab.testbed.cache import cache_dir
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
     out = out or sys.stdout
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
+    debian_release = release_named(release)
     project_dir = (project_dir or default_project_dir()).resolve()
     cache = cache_dir()
     options = VmOptions(
@@ -73,6 +77,7 @@ def provision_local(
         state_dir=default_state_dir(cache),
         inventory=project_dir / "inventory" / "local.yml",
         count=vms,
+        release=debian_release.codename,
     )
     if _local_vms_answer(options.inventory):
         out.write(
@@ -81,7 +86,7 @@ def provision_local(
         )
     else:
         up(options)
-    with _docker_source(source, cache) as docker_source:
+    with _docker_source(source, cache, debian_release) as docker_source:
         out.write(f"nslab: Docker Engine from {docker_source.description}\n")
         out.flush()
         status_code = provision_command(
@@ -115,14 +120,14 @@ def _local_vms_answer(inventory: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
+def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator[DockerSource]:
     if source == "docker" or (source == "auto" and download_docker_com_answers()):
         yield DockerSource(
             "docker", "download.docker.com (Docker's repository, images from Docker Hub)", ()
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
-    with _standin_on_loopback(cache) as (url, fingerprint, key_sha256, archive):
+    with _standin_on_loopback(cache, release) as (url, fingerprint, key_sha256, image, archive):
         yield DockerSource(
             "standin",
             f"the local stand-in for download.docker.com at {url} ({why}); "
@@ -131,25 +136,29 @@ def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
                 f"docker_engine_mirror={url}",
                 f"docker_engine_key_fingerprint={fingerprint}",
                 f"docker_engine_key_checksum=sha256:{key_sha256}",
+                f"namespace_lab_image={image}",
                 f"namespace_lab_image_archive={archive}",
             ),
         )
 
 
 @contextlib.contextmanager
-def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
-    """Build (cached) the stand-in and the lab image archive; serve the stand-in for the run."""
+def _standin_on_loopback(
+    cache: Path, release: DebianRelease
+) -> Iterator[tuple[str, str, str, str, Path]]:
+    """Build (cached) the stand-in and the release's lab image archive; serve the stand-in for
+    the run."""
     import docker
     import docker.errors
 
-    from lab.testbed import images
-    from lab.testbed.cache import locked
-    from lab.testbed.loopback import serve_on_loopback, stop_loopback
-    from lab.testbed.rootfs import debian_mirror
-    from lab.testbed.standin import ensure_standin
+    from lab.build import images
+    from lab.build.cache import locked
+    from lab.build.loopback import serve_on_loopback, stop_loopback
+    from lab.build.rootfs import debian_mirror
+    from lab.build.standin import ensure_standin
 
     with locked(cache):
-        repo = ensure_standin(cache)
+        repo = ensure_standin(cache, debian_mirror())
         try:
             client = docker.from_env()
         except docker.errors.DockerException as error:
@@ -157,11 +166,10 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
                 f"the local stand-in needs dockerd to build the lab image archive ({error}); "
                 "start dockerd (./nslab does) and retry"
             ) from error
-        lab_image = images.ensure_image(client, images.lab_recipe(debian_mirror()), cache)
-        archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
+        image, archive = images.ensure_lab_image(client, cache, debian_mirror(), release)
     pidfile = cache / "standin-loopback.pid"
     server = serve_on_loopback(repo.root, STANDIN_PORT, pidfile, repo.key_sha256)
     try:
-        yield server.url_from_qemu_guest, repo.fingerprint, repo.key_sha256, archive
+        yield server.url_from_qemu_guest, repo.fingerprint, repo.key_sha256, image, archive
     finally:
         stop_loopback(pidfile)

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.build.cache import cache_dir, locked
+from lab.build.releases import DEFAULT_RELEASE, release_named
+from lab.build.rootfs import DEFAULT_MIRROR
 from lab.progress import say
-from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import DEFAULT_MIRROR
 from lab.vm import accel, machine
 from lab.vm.errors import VmError
 from lab.vm.image import ADMIN_USER, BaseImage, disk_recipe, ensure_base_image
@@ -34,6 +35,7 @@ class VmOptions:
     # Under TCG on a busy 2-core machine boot to SSH takes about a minute; leave ample room.
     boot_timeout_s: float = 600.0
     mirror: str = DEFAULT_MIRROR
+    release: str = DEFAULT_RELEASE.codename  # Debian codename of the base image
 
 
 def default_state_dir(cache: Path) -> Path:
@@ -53,6 +55,7 @@ def run_action(action: str, arguments: Mapping[str, object]) -> int:
         "accel": arguments.get("accel"),
         "boot_timeout_s": arguments.get("timeout"),
         "mirror": arguments.get("mirror"),
+        "release": arguments.get("release"),
     }
     options = VmOptions(**{name: value for name, value in settings.items() if value is not None})
     {"build": build, "up": up, "down": down, "status": status}[action](options)
@@ -70,7 +73,8 @@ def _ensure_base(options: VmOptions) -> tuple[BaseImage, LabKey]:
     # Locked: two first runs at once would both make a key and a disk, and only one can win.
     with locked(options.cache / "vm"):
         key = ensure_lab_key(options.cache)
-        image = ensure_base_image(disk_recipe(options.mirror, key.public_line()), options.cache)
+        recipe = disk_recipe(options.mirror, key.public_line(), release_named(options.release))
+        image = ensure_base_image(recipe, options.cache)
     return image, key
 
 

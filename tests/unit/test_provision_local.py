@@ -47,3 +47,8 @@ def test_an_empty_lab_vms_group_is_not_a_running_class(tmp_path: Path) -> None:
 def test_unknown_docker_repo_is_refused_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="--docker-repo mirror: choose one of auto, docker, standin"):
         provision_local(project_dir=tmp_path, source="mirror", vms=1)
+
+
+def test_unknown_release_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="'forky': choose one of bookworm, trixie"):
+        provision_local(project_dir=tmp_path, source="auto", vms=1, release="forky")

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.progress import step
-from lab.testbed.cache import cache_key, publish_atomically
-from lab.testbed.shell import run
+from lab.build.cache import cache_key, publish_atomically
+from lab.build.shell import run
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # Bump when the way a rootfs is made changes, so cached tarballs from the old recipe are not reused.

@@ -1,0 +1,34 @@
+"""Images only the tests and benchmarks use: the Debian test hosts and apt-cacher-ng."""
+
+from __future__ import annotations
+
+from lab.build.images import ImageRecipe
+from lab.build.releases import DEFAULT_RELEASE, DebianRelease
+from lab.build.rootfs import RootfsSpec
+
+
+def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
+    """A fresh Debian "machine": systemd as PID 1, python3 for Ansible, nothing the roles add.
+
+    curl, ca-certificates and gnupg are left out on purpose: the docker_engine role must install
+    what it needs, as on a freshly installed host.
+    """
+    return ImageRecipe(
+        repository=f"nslab/debian{release.version}-host",
+        rootfs=RootfsSpec(
+            include=("systemd-sysv", "dbus", "python3", "iproute2"),
+            suite=release.codename,
+            mirror=mirror,
+        ),
+        cmd=("/lib/systemd/systemd",),
+        extra_tags=("latest",),
+    )
+
+
+def apt_cache_recipe(mirror: str) -> ImageRecipe:
+    """apt-cacher-ng: the shared package cache a class puts in front of its upstream mirrors."""
+    return ImageRecipe(
+        repository="nslab/apt-cacher-ng",
+        rootfs=RootfsSpec(include=("apt-cacher-ng",), mirror=mirror),
+        cmd=("/usr/sbin/apt-cacher-ng", "ForeGround=1"),
+    )
