@@ -107,7 +107,9 @@ def test_a_stopped_and_disabled_service_is_started_and_enabled(
 ) -> None:
     sh(host, "systemctl disable --now docker.service docker.socket 2>/dev/null")
     run = converge(host, tmp_path, drift_vars)
-    assert_repaired_by(run, "Start Docker and enable it at boot")
+    assert_repaired_by(
+        run, "Start Docker, enable it at boot and wait until it answers (docker info)"
+    )
     assert sh(
         host, "systemctl is-enabled docker.service; systemctl is-active docker.service"
     ).split() == [

@@ -8,6 +8,7 @@ then a real converge with Debian's packaged ansible-core 2.14, which must leave 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from docker.models.containers import Container
@@ -94,7 +95,8 @@ def test_unreachable_repository_is_reported(
 ) -> None:
     before = apt_configuration(host)
     # The stand-in's host with a port nothing listens on: refused at once, no outside traffic.
-    mirror = "http://nslab-standin:1"
+    standin = urlsplit(str(role_vars["docker_engine_mirror"])).hostname
+    mirror = f"http://{standin}:1"
     run = run_playbook(
         host,
         DOCKER_PLAYBOOK,

@@ -111,14 +111,14 @@ def test_a_fresh_host_needs_every_step_of_docker_s_install() -> None:
         {"path": "/etc/apt/sources.list.d/docker.list", "content": LIST_LINE, "mode": "0644"}
     ]
     assert plan.packages == probe.AptStep(ENGINE, refresh_lists=True)
-    assert plan.service and plan.wait_for_engine
+    assert plan.service
     assert not (plan.remove_conflicting or plan.remove_sources_before_update or plan.repair_dpkg)
 
 
 def test_a_check_run_on_a_fresh_host_does_not_ask_for_a_service_not_installed_yet() -> None:
     plan = probe.make_plan(settings(), fresh_host(), check_mode=True)
     assert plan.packages.install == ENGINE
-    assert not plan.service and not plan.wait_for_engine
+    assert not plan.service
 
 
 def test_a_converged_host_needs_nothing() -> None:
@@ -137,7 +137,6 @@ def test_a_converged_host_needs_nothing() -> None:
             engine_config=False,
             packages=probe.AptStep(),
             service=False,
-            wait_for_engine=False,
             users=[],
             create_docker_group=False,
         )
@@ -287,12 +286,23 @@ def test_names_apt_s_list_files_as_apt_does() -> None:
 
 
 def test_names_who_holds_the_dpkg_lock() -> None:
-    lslocks = (
-        "unattended-upgr 812 /var/lib/dpkg/lock-frontend\n"
-        "unattended-upgr 812 /var/lib/dpkg/lock\n"
-        "cron 99 /run/crond.pid\n"
+    proc_locks = (
+        "26: POSIX  ADVISORY  WRITE 812 00:6a:1614623 0 EOF\n"
+        "26: -> POSIX  ADVISORY  WRITE 900 00:6a:1614623 0 EOF\n"  # waiting, not holding
+        "27: POSIX  ADVISORY  WRITE 812 00:6a:1614624 0 EOF\n"
+        "28: POSIX  ADVISORY  WRITE 99 fe:00:77 0 EOF\n"  # some other file
+        "2: OFDLCK ADVISORY  READ -1 00:6a:1614623 0 EOF\n"
     )
-    assert locks.parse_lock_holders(lslocks) == ["unattended-upgr (pid 812)"]
+    lock_files = {(0, 0x6A, 1614623), (0, 0x6A, 1614624)}
+    commands = {"812": "unattended-upgr", "900": "apt-get"}
+    assert locks.parse_lock_holders(proc_locks, lock_files, commands.__getitem__) == [
+        "unattended-upgr (pid 812)"
+    ]
+
+
+def test_reads_the_native_architecture_from_dpkg_s_own_entry() -> None:
+    status = "Package: dpkg\nStatus: install ok installed\nArchitecture: arm64\nVersion: 1.21\n"
+    assert probe.parse_dpkg_status(status)["dpkg"].architecture == "arm64"
 
 
 def test_apt_changes_come_from_apt_s_summary_line() -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
+from ansible.module_utils.docker_engine_systemd import unit_state
 
 DOCUMENTATION = r"""
 ---
@@ -92,11 +93,11 @@ def main() -> None:
             if not module.check_mode:
                 write(path, entry["content"].encode(), int(entry["mode"], 8))
     unit = module.params["restart"]
-    if changed_paths and unit and not module.check_mode:
+    # A unit not installed yet reads its configuration when its package starts it.
+    if changed_paths and unit and not module.check_mode and unit_state(unit).get("UnitFileState"):
         for argv in (["systemctl", "daemon-reload"], ["systemctl", "try-restart", unit]):
             result = subprocess.run(argv, capture_output=True, text=True, check=False)
-            # try-restart of a unit not installed yet (5) is fine: it will start configured.
-            if result.returncode not in (0, 5):
+            if result.returncode != 0:
                 module.fail_json(
                     msg=f"{' '.join(argv)} failed after writing {', '.join(changed_paths)}: "
                     f"{result.stderr.strip()} (see journalctl -u {unit})",

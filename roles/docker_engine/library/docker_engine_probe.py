@@ -2,7 +2,7 @@
 """One read-only look at a Debian host, and the role's plan for it.
 
 `read_host` gathers everything the docker_engine role decides on in one round trip (files under
-/etc, /var/lib/dpkg/status, lslocks, systemctl); `make_plan` turns that and the role's settings
+/etc and /var/lib, /proc/locks, one `systemctl show`); `make_plan` turns that and the role's settings
 into the list of documented steps this host still needs. Both are plain functions over
 dataclasses, so the decisions are unit-tested without a host. Only Debian's python3 stdlib is
 used: a fresh Debian has nothing else.
@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import stat
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
 from ansible.module_utils.docker_engine_locks import lock_holders
+from ansible.module_utils.docker_engine_systemd import unit_state
 
 DOCUMENTATION = r"""
 ---
@@ -120,6 +120,7 @@ class Package:
     status: str  # dpkg's db:Status-Status: installed, unpacked, config-files, ...
     version: str
     want: str  # install, hold, deinstall, purge
+    architecture: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class Host:
     key_mode: str
     key_owner_root: bool
     sources: list[SourceFile]
-    service_enabled: str  # systemctl is-enabled's answer
+    service_enabled: str  # systemd's UnitFileState: enabled, disabled, "" when not installed
     service_active: str
     lists_present: bool
     lists_age_s: float
@@ -202,7 +203,6 @@ class Plan:
     engine_config: bool
     packages: AptStep
     service: bool
-    wait_for_engine: bool
     users: list[str]
     create_docker_group: bool
 
@@ -212,15 +212,17 @@ class Plan:
 
 def read_host(settings: Settings, root: Path = Path("/")) -> Host:
     """Everything the plan needs, read once. Files are read under `root` (tests point it at a
-    fake tree); dpkg, lslocks and systemctl answer for the running system."""
+    fake tree); /proc/locks and systemctl answer for the running system."""
 
     def at(path: str | Path) -> Path:
         return root / str(path).lstrip("/")
 
     os_release = parse_os_release(_read(at("/etc/os-release")) or _read(at("/usr/lib/os-release")))
-    architecture = _run(["dpkg", "--print-architecture"]).strip()
+    packages = parse_dpkg_status(_read(at(DPKG_STATUS)))
+    # dpkg itself is always of the native architecture: what `dpkg --print-architecture` says.
+    architecture = packages["dpkg"].architecture if "dpkg" in packages else ""
     codename = os_release.get("VERSION_CODENAME", "")
-    service_enabled = _run(["systemctl", "is-enabled", "docker.service"]).strip()
+    service = unit_state("docker.service")
     key = _stat(at(KEYRING))
     docker_lists = (
         f"{apt_list_prefix(settings.repo_url)}_dists_{codename}_{settings.channel}"
@@ -232,15 +234,15 @@ def read_host(settings: Settings, root: Path = Path("/")) -> Host:
         codename=codename,
         architecture=architecture,
         apparmor=_read(at("/sys/module/apparmor/parameters/enabled")).strip() == "Y",
-        packages=parse_dpkg_status(_read(at(DPKG_STATUS))),
+        packages=packages,
         lock_holders=lock_holders(),
         dpkg_interrupted=_dpkg_journal_pending(at(DPKG_UPDATES)),
         key_sha256=hashlib.sha256(_read_bytes(at(KEYRING))).hexdigest() if key else "",
         key_mode=f"{stat.S_IMODE(key.st_mode):04o}" if key else "",
         key_owner_root=key is not None and key.st_uid == 0,
         sources=read_sources(at(SOURCES_DIR), settings.repo_url, root),
-        service_enabled=service_enabled,
-        service_active=_run(["systemctl", "is-active", "docker.service"]).strip(),
+        service_enabled=service.get("UnitFileState", ""),
+        service_active=service.get("ActiveState", ""),
         lists_present=any(at(LISTS_DIR).glob("*_Packages*")),
         lists_age_s=time.time() - _newest_mtime([at(LISTS_DIR), at(UPDATE_STAMP)]),
         docker_lists_present=any(at(LISTS_DIR).glob(docker_lists)),
@@ -273,10 +275,15 @@ def parse_dpkg_status(text: str) -> dict[str, Package]:
         name = fields.get("Package", "").strip()
         if not name:
             continue
-        want, _flag, status = (
-            fields.get("Status", "unknown ok not-installed").split() + ["", "", ""]
-        )[:3]
-        package = Package(status=status, version=fields.get("Version", "").strip(), want=want)
+        want, _flag, status = [*fields.get("Status", "unknown ok not-installed").split(), "", ""][
+            :3
+        ]
+        package = Package(
+            status=status,
+            version=fields.get("Version", "").strip(),
+            want=want,
+            architecture=fields.get("Architecture", "").strip(),
+        )
         if name not in packages or packages[name].status in ABSENT_STATES:
             packages[name] = package
     return packages
@@ -393,14 +400,6 @@ def _stat(path: Path) -> os.stat_result | None:
 
 def _newest_mtime(paths: list[Path]) -> float:
     return max((info.st_mtime for info in map(_stat, paths) if info), default=0.0)
-
-
-def _run(argv: list[str]) -> str:
-    """A command's output; "" when it is missing or fails (systemctl answers with exit codes)."""
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
-    except FileNotFoundError:
-        return ""
 
 
 # ----------------------------------------------------------------------------- deciding
@@ -560,12 +559,13 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
     differs = {entry.path for entry in host.managed_files if entry.differs}
     apt_proxy = any(path.startswith("/etc/apt/") for path in differs)
     engine_config = any(not path.startswith("/etc/apt/") for path in differs)
-    # is-enabled says nothing (bookworm) or "not-found" (trixie) for a unit not installed yet.
-    engine_known = host.service_enabled not in {"", "not-found"}
-    # The package scripts enable and start the engine; a check run cannot ask a unit that the
-    # run only pretended to install.
+    engine_known = host.service_enabled != ""
+    # The package scripts enable and start the engine, a configuration change restarts it: then
+    # the service step only checks and waits. A check run cannot ask about a unit that the run
+    # only pretended to install.
     service = (
-        bool(packages.install)
+        engine_config
+        or bool(packages.install)
         or host.service_enabled != "enabled"
         or host.service_active != "active"
     ) and (engine_known or not check_mode)
@@ -588,7 +588,6 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
         engine_config=engine_config,
         packages=packages,
         service=service,
-        wait_for_engine=(service or engine_config) and (engine_known or not check_mode),
         users=users,
         create_docker_group=bool(users) and host.docker_group is None,
     )
