@@ -11,22 +11,12 @@ from pathlib import Path
 
 import pytest
 from docker.models.containers import Container
-from docker_engine_host import converge, sh
+from docker_engine_host import DOCS_SOURCES_HEREDOC, converge, sh
 
 pytestmark = pytest.mark.molecule
 
 SOURCES_D = "/etc/apt/sources.list.d"
 
-# Docker's docs today (docs.docker.com/engine/install/debian), the heredoc as they print it.
-DOCS_HEREDOC = """\
-cat <<EOF
-Types: deb
-URIs: {url}/linux/debian
-Suites: $(. /etc/os-release && echo "$VERSION_CODENAME")
-Components: stable
-Signed-By: /etc/apt/keyrings/docker.asc
-EOF
-"""
 
 # The course note's echo line (three spaces before the codename, as its backslash-newline
 # leaves them; apt reads them as one, and so does the comparison below).
@@ -66,7 +56,7 @@ def test_sources_format_writes_what_docker_docs_write(
 ) -> None:
     switch(host, tmp_path, role_vars, "sources")
     assert docker_sources(host) == ["docker.sources"]
-    expected = sh(host, DOCS_HEREDOC.format(url=role_vars["docker_engine_mirror"]))
+    expected = sh(host, DOCS_SOURCES_HEREDOC.format(url=role_vars["docker_engine_mirror"]))
     assert sh(host, f"cat {SOURCES_D}/docker.sources") == expected
     assert "Architectures" not in expected
     assert_apt_update_is_clean(host)

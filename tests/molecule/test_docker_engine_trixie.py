@@ -15,7 +15,7 @@ from pathlib import Path
 import docker
 import pytest
 from docker.models.containers import Container
-from docker_engine_host import converge, sh
+from docker_engine_host import DOCS_SOURCES_HEREDOC, converge, sh
 
 from lab.build.releases import TRIXIE
 from lab.testing import Testbed
@@ -25,16 +25,6 @@ pytestmark = pytest.mark.molecule
 
 # Docker 26 fails every `docker run` in these test hosts without it (see the role's README).
 IPV6_WORKAROUND = {"DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE": "1"}
-
-DOCS_HEREDOC = """\
-cat <<EOF
-Types: deb
-URIs: {url}/linux/debian
-Suites: $(. /etc/os-release && echo "$VERSION_CODENAME")
-Components: stable
-Signed-By: /etc/apt/keyrings/docker.asc
-EOF
-"""
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +59,7 @@ def test_official_install_on_trixie_with_docker_sources(
 ) -> None:
     run = converge(trixie_host, tmp_path, trixie_vars)
     assert run.returncode == 0, run.output
-    expected = sh(trixie_host, DOCS_HEREDOC.format(url=trixie_vars["docker_engine_mirror"]))
+    expected = sh(trixie_host, DOCS_SOURCES_HEREDOC.format(url=trixie_vars["docker_engine_mirror"]))
     assert "Suites: trixie\n" in expected
     assert sh(trixie_host, "cat /etc/apt/sources.list.d/docker.sources") == expected
     assert sh(trixie_host, "ls /etc/apt/sources.list.d").split() == ["docker.sources"]
