@@ -38,17 +38,54 @@ def machine_line(name: str, results: dict) -> str:
 
 
 def install_table(results: dict) -> list[str]:
-    return [
-        "### 1. The docker_engine role against the seed's bare steps (fresh hosts)",
+    first, rerun, cpu = results["recap_first"], results["recap_rerun"], results["controller_cpu_s"]
+    tasks = first["ok"] + first["changed"] + first["skipped"]
+    lines = [
+        "### 1. The docker_engine role against the course note's bare steps (fresh hosts)",
         "",
-        machine_line("bench/install_bench.py", results) + f" {results['runs']} rounds.",
+        machine_line("bench/install_bench.py", results)
+        + f" {results['runs']} rounds; load average at the start"
+        f" {results['load_average_at_start'][0]}.",
         "",
-        "| Seed's shell steps | `playbooks/docker.yml` | Role / seed, per round | Goal |",
-        "|---|---|---|---|",
-        f"| {seconds(results['seed_steps_s'])} | {seconds(results['role_s'])} "
-        f"| {ratio(results['role_to_seed_per_round'])} | ≤ x{results['goal_ratio']:.2f} |",
+        "| Run | Bare steps | `playbooks/docker.yml` | Role / bare, per round | Re-run, converged "
+        "| Controller CPU, first / re-run | Tasks of a fresh host (ok + changed + skipped) |",
+        "|---|---|---|---|---|---|---|",
+        f"| this run | {seconds(results['seed_steps_s'])} | {seconds(results['role_s'])} "
+        f"| {ratio(results['role_to_seed_per_round'])} "
+        f"| {seconds(results['rerun_s'])}, changed={rerun['changed']} "
+        f"| {seconds(cpu['first'])} / {seconds(cpu['rerun'])} "
+        f"| {tasks} ({first['ok']} + {first['changed']} + {first['skipped']}; "
+        f"{first['tasks']} tasks) |",
+    ]
+    previous = results.get("previous")
+    if previous:
+        rerun_s = f"{previous['rerun_s']:g} s" if previous.get("rerun_s") else "not measured"
+        lines.append(
+            f"| previous ({previous['date']}, {previous['runs']} rounds) "
+            f"| {previous['seed_steps_s']:g} s | {previous['role_s']:g} s "
+            f"| x{previous['role_to_seed']:.2f} | {rerun_s} | not measured | not measured |"
+        )
+    goal_cpu = results["goal_cpu_s"]
+    lines += [
+        f"| goal | | | ≤ x{results['goal_ratio']:.2f} | ≤ {results['goal_rerun_s']:g} s, "
+        f"changed=0 | ≤ {goal_cpu['first']:g} s / ≤ {goal_cpu['rerun']:g} s "
+        f"| ≤ {results['goal_tasks']} |",
+        "",
+        f"Starting ansible-playbook with a play of no tasks costs the controller"
+        f" {seconds(cpu['empty_play'])} of CPU on its own: the part of the CPU figures no role"
+        " can save, paid once per run whatever the number of hosts.",
+        "",
+        "Where a run's time goes (`profile_tasks`, the round with the median first run):",
+        "",
+        "```",
+        "first run:",
+        *results["profile_first_median_round"][:8],
+        "re-run:",
+        *results["profile_rerun_median_round"][:3],
+        "```",
         "",
     ]
+    return lines
 
 
 def class_tables(results: dict) -> list[str]:

@@ -89,7 +89,7 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         "-i",
         "--inventory",
         type=Path,
-        help="inventory file/dir (default: fresh local Debian 12 VMs, see --vms)",
+        help="inventory file/dir (default: fresh local Debian VMs, see --vms and --release)",
     )
     parser.add_argument(
         "--vms",
@@ -104,6 +104,7 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         help="without -i: download.docker.com (docker), the local stand-in (standin), or "
         "docker when it answers, else standin (auto, the default)",
     )
+    _add_release_option(parser)
     parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
     parser.add_argument("-f", "--forks", type=int, help="hosts worked on in parallel")
     parser.add_argument(
@@ -186,7 +187,9 @@ def _run_provision(args: argparse.Namespace) -> int:
     if args.inventory is None:
         from lab.provision.local import provision_local
 
-        return provision_local(source=args.docker_repo, vms=args.vms, **common)
+        return provision_local(
+            source=args.docker_repo, vms=args.vms, release=args.release, **common
+        )
     from lab.provision.command import provision_command
 
     return provision_command(inventory=args.inventory, **common)
@@ -277,9 +280,9 @@ def _run_experiment(args: argparse.Namespace) -> int:
 def _add_vm(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "vm",
-        help="local Debian 12 VMs under qemu (build, up, down, status)",
-        description="Fresh Debian 12 VMs on this machine: thin overlays on a cached base image, "
-        "reached over SSH on 127.0.0.1 as labadmin with the lab key.",
+        help="local Debian 12 or 13 VMs under qemu (build, up, down, status)",
+        description="Fresh Debian 12 or 13 VMs on this machine: thin overlays on a cached base "
+        "image, reached over SSH on 127.0.0.1 as labadmin with the lab key.",
     )
     actions = parser.add_subparsers(dest="vm_command", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
@@ -290,6 +293,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
         "build", parents=[common], help="build the base image (cached by its inputs)"
     )
     build.add_argument("--mirror", help="Debian mirror (default: the one this machine's apt uses)")
+    _add_release_option(build)
     up = actions.add_parser(
         "up", parents=[common], help="boot N fresh VMs, wait for SSH, write the inventory"
     )
@@ -315,9 +319,22 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
         "--mirror",
         help="Debian mirror for the base image (default: the one this machine's apt uses)",
     )
+    _add_release_option(up)
     actions.add_parser("down", parents=[common], help="stop the VMs, remove overlays and inventory")
     actions.add_parser("status", parents=[common], help="list the VMs")
     parser.set_defaults(run=_run_vm)
+
+
+def _add_release_option(parser: argparse.ArgumentParser) -> None:
+    from lab.build.releases import DEFAULT_RELEASE, RELEASES
+
+    parser.add_argument(
+        "--release",
+        choices=[release.codename for release in RELEASES],
+        default=DEFAULT_RELEASE.codename,
+        help=f"Debian release of the local VMs (default: {DEFAULT_RELEASE.codename}, "
+        f"Debian {DEFAULT_RELEASE.version})",
+    )
 
 
 def _run_vm(args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@ Stanza = list[tuple[str, str]]
 
 DOCKER_EPOCH = "5"
 LAB_REVISION = "lab-1"
+# Debian's name for the Docker CLI once it left docker.io (trixie on).
+DEBIAN_CLI = "docker-cli"
 
 
 def parse_control(text: str) -> Stanza:
@@ -66,7 +68,9 @@ def docker_ce_control(docker_io: Stanza) -> Stanza:
     """docker.io's control as docker-ce: Docker's name and version, depending on Docker's packages.
 
     docker.io conflicts with docker-ce/docker-ce-cli, so its Conflicts must go; Built-Using names
-    Debian sources that have nothing to do with this repository.
+    Debian sources that have nothing to do with this repository. From trixie on Debian ships the
+    CLI as docker-cli, which docker.io recommends and which conflicts with docker-ce-cli: the
+    stand-in's docker-ce-cli is that package, so docker-ce must not ask for it by Debian's name.
     """
     version = docker_ce_version(_required(docker_io, "Version"))
     rewritten: Stanza = []
@@ -78,7 +82,30 @@ def docker_ce_control(docker_io: Stanza) -> Stanza:
         elif name == "Version":
             value = version
         elif name == "Depends":
-            value = f"docker-ce-cli, containerd.io, {value}"
+            value = ", ".join(["docker-ce-cli", "containerd.io", *_without(value, DEBIAN_CLI)])
+        elif name == "Recommends":
+            value = ", ".join(_without(value, DEBIAN_CLI))
+            if not value:
+                continue
+        rewritten.append((name, value))
+    return rewritten
+
+
+def docker_ce_cli_control(docker_cli: Stanza) -> Stanza:
+    """Debian's docker-cli (trixie on) as docker-ce-cli, at the version docker-ce gets from it.
+
+    Its Recommends (Debian's docker-buildx) goes: Docker's install step names Docker's own
+    docker-buildx-plugin instead.
+    """
+    version = docker_ce_version(_required(docker_cli, "Version"))
+    rewritten: Stanza = []
+    for name, value in docker_cli:
+        if name in ("Conflicts", "Built-Using", "Recommends"):
+            continue
+        if name == "Package":
+            value = "docker-ce-cli"
+        elif name == "Version":
+            value = version
         rewritten.append((name, value))
     return rewritten
 
@@ -92,7 +119,7 @@ def containerd_io_control(containerd: Stanza, runc: Stanza) -> Stanza:
     containerd_version = _required(containerd, "Version")
     runc_version = _required(runc, "Version")
     depends = _merge_relations(
-        [rel for rel in _relations(field(containerd, "Depends")) if _name(rel) != "runc"],
+        _without(field(containerd, "Depends"), "runc"),
         _relations(field(runc, "Depends")),
     )
     installed_size = int(_required(containerd, "Installed-Size")) + int(
@@ -152,6 +179,10 @@ def _required(stanza: Stanza, name: str) -> str:
 
 def _relations(value: str | None) -> list[str]:
     return [" ".join(rel.split()) for rel in (value or "").split(",") if rel.strip()]
+
+
+def _without(value: str | None, package: str) -> list[str]:
+    return [rel for rel in _relations(value) if _name(rel) != package]
 
 
 def _name(relation: str) -> str:

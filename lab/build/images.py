@@ -15,6 +15,7 @@ from docker.models.images import Image
 
 from lab.progress import step
 from lab.build.cache import cache_key, publish_atomically
+from lab.build.releases import DEFAULT_RELEASE, DebianRelease
 from lab.build.rootfs import RootfsSpec, ensure_rootfs
 
 KEY_LABEL = "org.nslab.cache-key"
@@ -42,15 +43,25 @@ class ImageRecipe:
         return [f"{self.repository}:{tag}" for tag in [*tags, *self.extra_tags]]
 
 
-def lab_recipe(mirror: str) -> ImageRecipe:
+def lab_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
     """What the seed runs as `debian` in its two containers: plain minbase with a shell."""
     return ImageRecipe(
         repository="debian",
-        rootfs=RootfsSpec(mirror=mirror),
+        rootfs=RootfsSpec(suite=release.codename, mirror=mirror),
         cmd=("bash",),
-        extra_tags=("12",),
+        extra_tags=(release.version,),
         tag_with_key=False,
     )
+
+
+def ensure_lab_image(
+    client: docker.DockerClient, cache: Path, mirror: str, release: DebianRelease = DEFAULT_RELEASE
+) -> tuple[str, Path]:
+    """debian:<version> built here (no registry) and its `docker save` archive, which classes
+    without a registry load on their hosts."""
+    reference = ensure_image(client, lab_recipe(mirror, release), cache)
+    archive = cache / "images" / f"debian-{release.version}.tar"
+    return reference, ensure_archive(client, reference, archive)
 
 
 def ensure_image(client: docker.DockerClient, recipe: ImageRecipe, cache: Path) -> str:

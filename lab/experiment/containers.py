@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab.experiment.errors import Interrupted
+from lab.experiment.errors import Interrupted, engine_refused
 from lab.experiment.scenarios import ContainerSpec
 from lab.experiment.sdk import docker
 
@@ -155,7 +155,11 @@ class Launcher:
             except docker.errors.APIError as error:
                 if error.status_code != 409 or name != plain:
                     raise
-        self.client.api.start(created["Id"])
+        try:
+            self.client.api.start(created["Id"])
+        except docker.errors.APIError as error:
+            # The created container carries this run's labels: the run's cleanup removes it.
+            raise engine_refused(role, str(error.explanation or error)) from None
         return created["Id"]
 
 

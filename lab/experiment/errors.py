@@ -13,6 +13,32 @@ class EnvironmentProblem(LabError):
     exit_code = 2
 
 
+# What to do about the refusals a class meets, keyed by a phrase of Docker's own message.
+_ENGINE_FIXES = (
+    (
+        "DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE",
+        "set DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1 in docker.service's environment (nslab's "
+        "docker_engine role: docker_engine_service_environment) or turn IPv6 on in this host, "
+        "then run again",
+    ),
+    (
+        "apparmor_parser",
+        "install AppArmor (apt install apparmor), restart Docker (systemctl restart docker), "
+        "then run again",
+    ),
+)
+
+
+def engine_refused(role: str, explanation: str) -> EnvironmentProblem:
+    """Docker would not start one of the containers: its reason and what to do, on one line."""
+    reason = " ".join(explanation.split()).rstrip(".")
+    fix = next(
+        (fix for phrase, fix in _ENGINE_FIXES if phrase in reason),
+        "fix the engine (journalctl -u docker shows its log), then run again",
+    )
+    return EnvironmentProblem(f"Docker refused to start {role}: {reason}. To fix: {fix}")
+
+
 class Interrupted(LabError):
     """Ctrl-C or SIGTERM mid-run. The run's containers are removed before this reaches the CLI."""
 

@@ -1,11 +1,12 @@
 """The built-in default class: fresh local VMs, provisioned with playbooks/lab.yml.
 
-`nslab provision` without an inventory boots local Debian 12 VMs (`nslab vm up`) unless some are
-already running, picks where Docker comes from, and provisions them like any class. Docker comes
-from download.docker.com when it answers; otherwise (offline classrooms, this project's CI) from
-the local stand-in — the same signed repository layout, served on this machine's loopback, which
-a qemu guest reaches as 10.0.2.2 — with the lab image loaded from an archive built here. The run
-says plainly which one it used.
+`nslab provision` without an inventory boots local Debian VMs (`nslab vm up`; Debian 12 unless
+`--release` names another) unless some are already running, picks where Docker comes from, and
+provisions them like any class. Docker comes from download.docker.com when it answers;
+otherwise (offline classrooms, this project's CI) from the local stand-in — the same signed
+repository layout, served on this machine's loopback, which a qemu guest reaches as 10.0.2.2 —
+with the lab image of the VMs' release loaded from an archive built here. The run says plainly
+which one it used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from lab.build.releases import DEFAULT_RELEASE, DebianRelease, release_named
 from lab.errors import LabError
 
 DOCKER_KEY_URL = "https://download.docker.com/linux/debian/gpg"
@@ -52,6 +54,7 @@ def provision_local(
     project_dir: Path | None,
     source: str,
     vms: int,
+    release: str = DEFAULT_RELEASE.codename,
     extravars: Sequence[str] = (),
     out: TextIO | None = None,
     **provision_options: Any,
@@ -68,6 +71,7 @@ def provision_local(
     out = out or sys.stdout
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
+    debian_release = release_named(release)
     # Checked before any VM boots: a wrong --project must not leave VMs running.
     project_dir = check_project(project_dir or default_project_dir())
     cache = cache_dir()
@@ -76,10 +80,11 @@ def provision_local(
         state_dir=default_state_dir(cache),
         inventory=project_dir / "inventory" / "local.yml",
         count=vms,
+        release=debian_release.codename,
     )
     # The Docker source first: a controller whose Docker engine cannot build the stand-in's
     # image archive stops here, before any VM boots.
-    with _docker_source(source, cache) as docker_source:
+    with _docker_source(source, cache, debian_release) as docker_source:
         if _local_vms_answer(options.inventory):
             out.write(
                 f"nslab: provisioning the running VMs of {options.inventory}; "
@@ -121,7 +126,7 @@ def _local_vms_answer(inventory: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
+def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator[DockerSource]:
     if source == "docker" or (source == "auto" and download_docker_com_answers()):
         yield DockerSource(
             "docker",
@@ -131,7 +136,7 @@ def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
-    with _standin_on_loopback(cache) as (url, fingerprint, key_sha256, archive):
+    with _standin_on_loopback(cache, release) as (url, fingerprint, key_sha256, image, archive):
         yield DockerSource(
             "standin",
             f"the local stand-in for download.docker.com at {url} ({why}); "
@@ -140,6 +145,7 @@ def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
                 f"docker_engine_mirror={url}",
                 f"docker_engine_key_fingerprint={fingerprint}",
                 f"docker_engine_key_checksum=sha256:{key_sha256}",
+                f"namespace_lab_image={image}",
                 f"namespace_lab_image_archive={archive}",
             ),
             f"the local stand-in {url}",
@@ -147,8 +153,11 @@ def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
 
 
 @contextlib.contextmanager
-def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
-    """Build (cached) the stand-in and the lab image archive; serve the stand-in for the run."""
+def _standin_on_loopback(
+    cache: Path, release: DebianRelease
+) -> Iterator[tuple[str, str, str, str, Path]]:
+    """Build (cached) the stand-in and the release's lab image archive; serve the stand-in for
+    the run."""
     import docker
 
     from lab.build import images
@@ -160,13 +169,12 @@ def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
 
     require_engine("the local stand-in builds the lab image archive with Docker")
     with locked(cache):
-        repo = ensure_standin(cache)
+        repo = ensure_standin(cache, debian_mirror())
         client = docker.from_env()
-        lab_image = images.ensure_image(client, images.lab_recipe(debian_mirror()), cache)
-        archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
+        image, archive = images.ensure_lab_image(client, cache, debian_mirror(), release)
     pidfile = cache / "standin-loopback.pid"
     server = serve_on_loopback(repo.root, STANDIN_PORT, pidfile, repo.key_sha256)
     try:
-        yield server.url_from_qemu_guest, repo.fingerprint, repo.key_sha256, archive
+        yield server.url_from_qemu_guest, repo.fingerprint, repo.key_sha256, image, archive
     finally:
         stop_loopback(pidfile)

@@ -12,6 +12,7 @@ import docker.errors
 
 from lab.build import images
 from lab.build.cache import cache_dir, locked
+from lab.build.releases import DEFAULT_RELEASE, RELEASES, DebianRelease
 from lab.build.rootfs import debian_mirror
 from lab.build.standin import ensure_standin
 from lab.errors import LabError
@@ -23,6 +24,28 @@ ENV_FILE = "testbed.env"
 
 
 @dataclass(frozen=True)
+class BedNames:
+    network: str
+    server: str
+
+
+def bed_names() -> BedNames:
+    """The Docker network and stand-in server names: $NSLAB_TESTBED_NAME names both, so two
+    checkouts on one machine keep separate test beds (use a separate NSLAB_CACHE too)."""
+    name = os.environ.get("NSLAB_TESTBED_NAME")
+    if not name:
+        return BedNames(NETWORK, SERVER_NAME)
+    return BedNames(name, f"{name}-standin")
+
+
+@dataclass(frozen=True)
+class ReleaseImages:
+    host_image: str  # a fresh host of this release (systemd container)
+    lab_image: str  # debian:<version>, what the experiment's containers run
+    lab_image_archive: Path  # its `docker save`, for hosts without a registry
+
+
+@dataclass(frozen=True)
 class Testbed:
     __test__ = False  # a name pytest would otherwise try to collect as a test class
 
@@ -30,26 +53,42 @@ class Testbed:
     standin_base_url: str  # stands for https://download.docker.com
     fingerprint: str
     key_sha256: str
-    host_image: str
-    lab_image: str
-    lab_image_archive: Path
     standin_root: Path  # the directory served as standin_base_url (for loopback.serve_on_loopback)
     started_server: bool  # this call (re)started the server container
+    releases: dict[str, ReleaseImages]  # by codename
 
-    def role_variables(self) -> dict[str, str]:
+    def images(self, release: DebianRelease = DEFAULT_RELEASE) -> ReleaseImages:
+        return self.releases[release.codename]
+
+    @property
+    def host_image(self) -> str:
+        """A fresh host of the default release (Debian 12)."""
+        return self.images().host_image
+
+    @property
+    def lab_image(self) -> str:
+        return self.images().lab_image
+
+    @property
+    def lab_image_archive(self) -> Path:
+        return self.images().lab_image_archive
+
+    def role_variables(self, release: DebianRelease = DEFAULT_RELEASE) -> dict[str, str]:
         """The role variables that point a class at the test bed: Docker from the stand-in,
         the lab image from its archive (what a real class sets in group_vars)."""
+        lab = self.images(release)
         return {
             "docker_engine_mirror": self.standin_base_url,
             "docker_engine_key_fingerprint": self.fingerprint,
             "docker_engine_key_checksum": f"sha256:{self.key_sha256}",
-            "namespace_lab_image": self.lab_image,
-            "namespace_lab_image_archive": str(self.lab_image_archive),
+            "namespace_lab_image": lab.lab_image,
+            "namespace_lab_image_archive": str(lab.lab_image_archive),
         }
 
     def env(self) -> dict[str, str]:
-        """What Molecule scenarios and tests read to find the test bed."""
-        return {
+        """What Molecule scenarios and tests read to find the test bed: the unsuffixed image
+        settings are the default release's, the _<CODENAME> ones each release's."""
+        env = {
             "NSLAB_TESTBED_NETWORK": self.network,
             "NSLAB_HOST_IMAGE": self.host_image,
             "NSLAB_STANDIN_URL": self.standin_base_url,
@@ -58,29 +97,40 @@ class Testbed:
             "NSLAB_LAB_IMAGE": self.lab_image,
             "NSLAB_LAB_IMAGE_ARCHIVE": str(self.lab_image_archive),
         }
+        for codename, lab in self.releases.items():
+            suffix = codename.upper()
+            env[f"NSLAB_HOST_IMAGE_{suffix}"] = lab.host_image
+            env[f"NSLAB_LAB_IMAGE_{suffix}"] = lab.lab_image
+            env[f"NSLAB_LAB_IMAGE_ARCHIVE_{suffix}"] = str(lab.lab_image_archive)
+        return env
 
 
 def up(
     cache: Path | None = None,
     mirror: str | None = None,
     *,
-    network: str = NETWORK,
-    server_name: str = SERVER_NAME,
+    network: str | None = None,
+    server_name: str | None = None,
 ) -> Testbed:
     """Build what is missing (cached by inputs), start the stand-in server, write testbed.env."""
     cache = cache or cache_dir()
     mirror = mirror or debian_mirror()
+    names = bed_names()
+    network = network or names.network
+    server_name = server_name or names.server
     client = _docker()
     with locked(cache):
-        host_image = images.ensure_image(client, recipes.host_recipe(mirror), cache)
-        lab_image = images.ensure_image(client, images.lab_recipe(mirror), cache)
-        archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
-        repo = ensure_standin(cache)
+        releases = {}
+        for release in RELEASES:
+            host_image = images.ensure_image(client, recipes.host_recipe(mirror, release), cache)
+            lab_image, archive = images.ensure_lab_image(client, cache, mirror, release)
+            releases[release.codename] = ReleaseImages(host_image, lab_image, archive)
+        repo = ensure_standin(cache, mirror)
         server.ensure_network(client, network)
         plan = server.ServerPlan(
             network=network,
             name=server_name,
-            image=host_image,
+            image=releases[DEFAULT_RELEASE.codename].host_image,
             root=repo.root,
             key_sha256=repo.key_sha256,
         )
@@ -90,11 +140,9 @@ def up(
             standin_base_url=plan.base_url,
             fingerprint=repo.fingerprint,
             key_sha256=repo.key_sha256,
-            host_image=host_image,
-            lab_image=lab_image,
-            lab_image_archive=archive,
             standin_root=repo.root,
             started_server=started,
+            releases=releases,
         )
         _write_env_file(cache / ENV_FILE, testbed.env())
     return testbed
@@ -104,8 +152,8 @@ def down(
     cache: Path | None = None,
     *,
     only_if_unused: bool = False,
-    network: str = NETWORK,
-    server_name: str = SERVER_NAME,
+    network: str | None = None,
+    server_name: str | None = None,
 ) -> bool:
     """Remove the server container and the network (the cache stays); return True if removed.
 
@@ -113,6 +161,9 @@ def down(
     everything running instead: another test session on this machine may rely on the stand-in.
     """
     cache = cache or cache_dir()
+    names = bed_names()
+    network = network or names.network
+    server_name = server_name or names.server
     client = _docker()
     with locked(cache):
         users = server.other_containers_on(client, network, server_name)

@@ -1,4 +1,4 @@
-"""Debian 12 "machines" as systemd containers: fresh hosts for roles and tests to work on.
+"""Debian 12 and 13 "machines" as systemd containers: fresh hosts for roles and tests to work on.
 
 `docker run --privileged` fails on the project's CI machines (they lack CAP_SYS_RESOURCE); these
 options are what lets systemd boot and an inner dockerd run without it.
@@ -24,7 +24,9 @@ def host_run_options() -> dict[str, object]:
     """Keyword arguments for `containers.run` that make a container a bootable systemd host."""
     return {
         "cap_add": ["ALL"],
-        "cap_drop": ["SYS_RESOURCE"],
+        # No SYS_MODULE: a container has no /lib/modules, and with the capability Debian 13's
+        # systemd-modules-load tries to load modules, fails and leaves the system "degraded".
+        "cap_drop": ["SYS_RESOURCE", "SYS_MODULE"],
         "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
         "device_cgroup_rules": ["a *:* rwm"],
         "cgroupns": "host",

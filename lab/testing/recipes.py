@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from lab.build.images import ImageRecipe
+from lab.build.releases import DEFAULT_RELEASE, DebianRelease
 from lab.build.rootfs import RootfsSpec
 
 
-def host_recipe(mirror: str) -> ImageRecipe:
-    """A fresh Debian 12 "machine": systemd as PID 1, python3 for Ansible, nothing the roles add.
+def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
+    """A fresh Debian "machine": systemd as PID 1, python3 for Ansible, nothing the roles add.
 
     curl, ca-certificates and gnupg are left out on purpose: the docker_engine role must install
     what it needs, as on a freshly installed host.
     """
     return ImageRecipe(
-        repository="nslab/debian12-host",
-        rootfs=RootfsSpec(include=("systemd-sysv", "dbus", "python3", "iproute2"), mirror=mirror),
+        repository=f"nslab/debian{release.version}-host",
+        rootfs=RootfsSpec(
+            include=("systemd-sysv", "dbus", "python3", "iproute2"),
+            suite=release.codename,
+            mirror=mirror,
+        ),
         cmd=("/lib/systemd/systemd",),
         extra_tags=("latest",),
     )

@@ -1,4 +1,4 @@
-"""The base disk every lab VM starts from: Debian 12 from Debian's packages alone, as qcow2.
+"""The base disk every lab VM starts from: Debian 12 or 13 from Debian's packages alone, as qcow2.
 
 The root filesystem comes from the test bed's cached debootstrap (lab.build.rootfs); this module
 turns it into a bootable machine (network, SSH, an admin user with the lab key), packs it with
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.build.cache import cache_key, publish_atomically
+from lab.build.releases import DEFAULT_RELEASE, DebianRelease
 from lab.build.rootfs import RootfsSpec, ensure_rootfs
 from lab.build.shell import run
 from lab.progress import step
@@ -24,7 +25,7 @@ RECIPE_VERSION = 1
 ADMIN_USER = "labadmin"
 # Sparse: the qcow2 only stores what is written, but Docker and its images need room to grow.
 DISK_SIZE = "8G"
-# What a freshly installed small Debian 12 server has that the lab relies on. Left out on purpose:
+# What a freshly installed small Debian server has that the lab relies on. Left out on purpose:
 # apparmor, curl, ca-certificates, gnupg, docker — the provisioning must install what it needs.
 VM_PACKAGES = (
     "linux-image-amd64",
@@ -81,9 +82,12 @@ class BaseImage:
         return self.directory.name
 
 
-def disk_recipe(mirror: str, authorized_key: str) -> DiskRecipe:
+def disk_recipe(
+    mirror: str, authorized_key: str, release: DebianRelease = DEFAULT_RELEASE
+) -> DiskRecipe:
     return DiskRecipe(
-        rootfs=RootfsSpec(include=VM_PACKAGES, mirror=mirror), authorized_key=authorized_key
+        rootfs=RootfsSpec(include=VM_PACKAGES, suite=release.codename, mirror=mirror),
+        authorized_key=authorized_key,
     )
 
 

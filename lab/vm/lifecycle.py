@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.build.cache import cache_dir, locked
+from lab.build.releases import DEFAULT_RELEASE, release_named
 from lab.build.rootfs import debian_mirror
 from lab.progress import say
 from lab.vm import accel, machine
@@ -35,6 +36,7 @@ class VmOptions:
     boot_timeout_s: float = 600.0
     # The Debian mirror the controller's own apt uses, unless told otherwise.
     mirror: str = field(default_factory=debian_mirror)
+    release: str = DEFAULT_RELEASE.codename  # Debian codename of the base image
 
 
 def default_state_dir(cache: Path) -> Path:
@@ -54,6 +56,7 @@ def run_action(action: str, arguments: Mapping[str, object]) -> int:
         "accel": arguments.get("accel"),
         "boot_timeout_s": arguments.get("timeout"),
         "mirror": arguments.get("mirror"),
+        "release": arguments.get("release"),
     }
     options = VmOptions(**{name: value for name, value in settings.items() if value is not None})
     {"build": build, "up": up, "down": down, "status": status}[action](options)
@@ -71,7 +74,8 @@ def _ensure_base(options: VmOptions) -> tuple[BaseImage, LabKey]:
     # Locked: two first runs at once would both make a key and a disk, and only one can win.
     with locked(options.cache / "vm"):
         key = ensure_lab_key(options.cache)
-        image = ensure_base_image(disk_recipe(options.mirror, key.public_line()), options.cache)
+        recipe = disk_recipe(options.mirror, key.public_line(), release_named(options.release))
+        image = ensure_base_image(recipe, options.cache)
     return image, key
 
 

@@ -1,9 +1,11 @@
-"""The README's main job end to end: one fresh Debian 12 VM, `nslab provision` over real SSH as the
-non-root admin with become, Docker from the local stand-in, the lab image from an offline archive.
+"""The README's main job end to end: one fresh Debian 12 or 13 VM, `nslab provision` over real SSH
+as the non-root admin with become, Docker from the local stand-in (that release's own engine:
+20.10 on Debian 12, 26.1 on Debian 13), the lab image from an offline archive.
 
 On the VM (cgroup v2, like the seed's machine) the report must reproduce the seed's table — cgroup,
-ipc, mnt, net, pid and uts isolated between the containers, time and user shared — and explain
-why; a second run reports 0 changed. Under TCG this takes minutes.
+ipc, mnt, net, pid and uts isolated between the containers, time and user shared (both engines
+predate private time namespaces, Engine 29.5) — and explain why; a second run reports 0 changed.
+Under TCG each release takes about a quarter of an hour.
 """
 
 from __future__ import annotations
@@ -20,18 +22,23 @@ from pathlib import Path
 import pytest
 from vm_access import exited, qemu_pid, ssh
 
+from lab.build.releases import RELEASES, DebianRelease
+
 pytestmark = pytest.mark.e2e
 
 PROJECT = Path(__file__).resolve().parents[2]
 ISOLATED = {"cgroup", "ipc", "mnt", "net", "pid", "uts"}
 SHARED = {"time", "user"}
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# The engine each release's stand-in suite repacks (Debian's docker.io).
+ENGINES = {"bookworm": "20.10.", "trixie": "26.1."}
 
 
 @dataclass(frozen=True)
 class LocalClass:
     project: Path
     state_dir: Path
+    release: DebianRelease
 
     @property
     def inventory(self) -> Path:
@@ -50,14 +57,22 @@ class LocalClass:
         return result
 
     def provision(self) -> subprocess.CompletedProcess[str]:
-        return self.nslab("provision", "--project", str(self.project), "--docker-repo", "standin")
+        return self.nslab(
+            "provision",
+            "--project",
+            str(self.project),
+            "--docker-repo",
+            "standin",
+            "--release",
+            self.release.codename,
+        )
 
     def ssh(self, command: str) -> subprocess.CompletedProcess[str]:
         return ssh(self.inventory, command)
 
 
-@pytest.fixture
-def local_class(tmp_path: Path) -> Iterator[LocalClass]:
+@pytest.fixture(params=RELEASES, ids=lambda release: release.codename)
+def local_class(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LocalClass]:
     """A project directory of its own (reports/, runs/, inventory/local.yml) and VM state of its
     own, so nothing a developer has running is reused or touched."""
     project = tmp_path / "project"
@@ -66,7 +81,7 @@ def local_class(tmp_path: Path) -> Iterator[LocalClass]:
         (project / name).symlink_to(PROJECT / name)
     (project / "inventory").mkdir()
     (project / "inventory" / "group_vars").symlink_to(PROJECT / "inventory" / "group_vars")
-    lab = LocalClass(project, tmp_path / "vm-state")
+    lab = LocalClass(project, tmp_path / "vm-state", request.param)
     yield lab
     lab.nslab("vm", "down", "--state-dir", str(lab.state_dir))
 
@@ -89,11 +104,15 @@ def test_readme_main_job_on_a_fresh_vm(local_class: LocalClass) -> None:
         str(local_class.state_dir),
         "--inventory",
         str(local_class.inventory),
+        "--release",
+        local_class.release.codename,
     )
     assert up.returncode == 0, up.stdout + up.stderr
-    fresh = local_class.ssh("command -v docker; stat -fc %T /sys/fs/cgroup; id -un")
-    assert fresh.stdout.split() == ["cgroup2fs", "labadmin"], "not a fresh cgroup v2 VM: " + (
-        fresh.stdout + fresh.stderr
+    fresh = local_class.ssh(
+        "command -v docker; stat -fc %T /sys/fs/cgroup; id -un; . /etc/os-release; echo $VERSION_ID"
+    )
+    assert fresh.stdout.split() == ["cgroup2fs", "labadmin", local_class.release.version], (
+        "not a fresh cgroup v2 VM of that release: " + fresh.stdout + fresh.stderr
     )
 
     first = local_class.provision()
@@ -104,6 +123,8 @@ def test_readme_main_job_on_a_fresh_vm(local_class: LocalClass) -> None:
     report = json.loads((local_class.project / "reports/vm1/report.json").read_text())
     assert report["summary"] == {"matched": True, "mismatches": []}
     assert report["fingerprint"]["docker"]["cgroup_version"] == "2"
+    engine = report["fingerprint"]["docker"]["server_version"]
+    assert engine.startswith(ENGINES[local_class.release.codename]), engine
     baseline = next(s for s in report["scenarios"] if s["name"] == "baseline")
     namespaces = {ns["name"]: ns for ns in baseline["namespaces"]}
     for name in ISOLATED:
@@ -126,7 +147,7 @@ def test_readme_main_job_on_a_fresh_vm(local_class: LocalClass) -> None:
     assert version.startswith("5:") and "~lab" in version, installed.stdout
     assert sources == (
         "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] "
-        "http://10.0.2.2:18080/linux/debian bookworm stable"
+        f"http://10.0.2.2:18080/linux/debian {local_class.release.codename} stable"
     )
 
     second = local_class.provision()

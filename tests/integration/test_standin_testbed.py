@@ -13,8 +13,9 @@ import pytest
 
 from lab.build.cache import cache_dir
 from lab.build.images import KEY_LABEL, archived_key
+from lab.build.releases import TRIXIE
 from lab.testing import Testbed, down, up
-from lab.testing.bed import render_env
+from lab.testing.bed import bed_names, render_env
 from lab.testing.server import PORT
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,7 @@ def test_env_file_is_shell_sourceable(testbed: Testbed) -> None:
 def test_standin_serves_the_key_it_reports(
     docker_client: docker.DockerClient, testbed: Testbed
 ) -> None:
-    server = docker_client.containers.get("nslab-standin")
+    server = docker_client.containers.get(bed_names().server)
     address = server.attrs["NetworkSettings"]["Networks"][testbed.network]["IPAddress"]
     with urllib.request.urlopen(f"http://{address}:{PORT}/linux/debian/gpg", timeout=5) as answer:
         key = answer.read()
@@ -66,6 +67,20 @@ def test_lab_image_is_debian_12(docker_client: docker.DockerClient, testbed: Tes
         testbed.lab_image, ["cat", "/etc/debian_version"], remove=True
     )
     assert output.decode().startswith("12.")
+
+
+def test_debian_13_images(docker_client: docker.DockerClient, testbed: Testbed) -> None:
+    trixie = testbed.images(TRIXIE)
+    output = docker_client.containers.run(
+        trixie.lab_image, ["cat", "/etc/debian_version"], remove=True
+    )
+    assert output.decode().startswith("13.")
+    assert trixie.lab_image == "debian:13"
+    assert (
+        archived_key(trixie.lab_image_archive)
+        == (docker_client.images.get(trixie.lab_image).labels[KEY_LABEL])
+    )
+    assert "nslab/debian13-host:latest" in docker_client.images.get(trixie.host_image).tags
 
 
 def test_up_recovers_a_stopped_server_and_down_removes_it(

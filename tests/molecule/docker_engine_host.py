@@ -23,6 +23,19 @@ DOCKER_PLAYBOOK = PROJECT_DIR / "playbooks" / "docker.yml"
 VENV_ANSIBLE = Path(sys.executable).parent  # the controller's ansible-core 2.19
 
 
+# What Docker's docs today (docs.docker.com/engine/install/debian) write to docker.sources: their
+# heredoc as printed, run on the host with `.format(url=<base URL>)`.
+DOCS_SOURCES_HEREDOC = """\
+cat <<EOF
+Types: deb
+URIs: {url}/linux/debian
+Suites: $(. /etc/os-release && echo "$VERSION_CODENAME")
+Components: stable
+Signed-By: /etc/apt/keyrings/docker.asc
+EOF
+"""
+
+
 @dataclass(frozen=True)
 class PlaybookRun:
     returncode: int

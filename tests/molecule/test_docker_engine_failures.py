@@ -1,4 +1,4 @@
-"""docker_engine on one fresh Debian 12 host: check mode, refusals, then ansible-core 2.14.
+"""docker_engine on one fresh Debian host: check mode, refusals, then ansible-core 2.14.
 
 The tests share one host container to stay fast and run in file order: the check run first
 (it needs the host fresh), then the runs that must fail before apt's configuration changes,
@@ -8,6 +8,7 @@ then a real converge with Debian's packaged ansible-core 2.14, which must leave 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from docker.models.containers import Container
@@ -47,25 +48,12 @@ printf 'Types: deb\\nURIs: {url}/linux/debian\\nSuites: bookworm\\nComponents: s
 Signed-By: /etc/apt/keyrings/docker-other.asc\\n' > /etc/apt/sources.list.d/docker.sources
 """
 
-# Facts a play sets before the role, so the role sees another system than the container's.
-FAKE_FACTS_PLAY = """\
-- name: Pretend to be another system, then run the role
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: Gather the real distribution facts
-      ansible.builtin.setup:
-        gather_subset: ["!all", "!min", distribution]
-    - name: Override them
-      ansible.builtin.set_fact:
-        distribution: "{{ fake.distribution }}"
-        distribution_release: "{{ fake.release }}"
-        distribution_version: "{{ fake.version }}"
-        cacheable: true
-    - name: Run the role
-      ansible.builtin.include_role:
-        name: docker_engine
+# What /etc/os-release says on another system; the role reads the release from there.
+FAKE_OS_RELEASE = """\
+rm /etc/os-release
+printf 'NAME="{name}"\\nID={id}\\n{version_line}VERSION_CODENAME={codename}\\n' > /etc/os-release
 """
+REAL_OS_RELEASE = "ln -sf ../usr/lib/os-release /etc/os-release"
 
 
 def test_check_mode_on_a_fresh_host_changes_nothing(
@@ -107,7 +95,8 @@ def test_unreachable_repository_is_reported(
 ) -> None:
     before = apt_configuration(host)
     # The stand-in's host with a port nothing listens on: refused at once, no outside traffic.
-    mirror = "http://nslab-standin:1"
+    standin = urlsplit(str(role_vars["docker_engine_mirror"])).hostname
+    mirror = f"http://{standin}:1"
     run = run_playbook(
         host,
         DOCKER_PLAYBOOK,
@@ -116,7 +105,7 @@ def test_unreachable_repository_is_reported(
         ansible_bin=VENV_ANSIBLE,
     )
     assert run.returncode != 0
-    assert "Check that the repository publishes a release for this host failed" in run.text
+    assert "the repository publishes no release for this host" in run.text, run.output
     assert "Connection refused" in run.text, run.output
     assert f"Repository {mirror}/linux/debian" in run.text
     assert apt_configuration(host) == before
@@ -124,30 +113,58 @@ def test_unreachable_repository_is_reported(
 
 
 @pytest.mark.parametrize(
-    ("distribution", "release", "version"),
-    [("Debian", "bullseye", "11.11"), ("Ubuntu", "noble", "24.04")],
+    ("os_id", "name", "codename", "version", "described"),
+    [
+        ("debian", "Debian GNU/Linux", "bullseye", "11", "Debian 11 (bullseye)"),
+        ("ubuntu", "Ubuntu", "noble", "24.04", "Ubuntu 24.04 (noble)"),
+        # Debian's testing release has no VERSION_ID until it is released.
+        ("debian", "Debian GNU/Linux", "forky", "", "Debian (forky)"),
+    ],
 )
 def test_unsupported_release_stops_before_any_change(
     host: Container,
     role_vars: dict[str, object],
     tmp_path: Path,
-    distribution: str,
-    release: str,
+    os_id: str,
+    name: str,
+    codename: str,
     version: str,
+    described: str,
 ) -> None:
     before = apt_configuration(host)
-    playbook = tmp_path / "fake_release.yml"
-    playbook.write_text(FAKE_FACTS_PLAY)
-    fake = {"distribution": distribution, "release": release, "version": version}
-    run = run_playbook(
-        host, playbook, tmp_path, {**role_vars, "fake": fake}, ansible_bin=VENV_ANSIBLE
+    version_line = f'VERSION_ID="{version}"\\n' if version else ""
+    sh(
+        host,
+        FAKE_OS_RELEASE.format(name=name, id=os_id, version_line=version_line, codename=codename),
     )
+    try:
+        run = run_playbook(host, DOCKER_PLAYBOOK, tmp_path, role_vars, ansible_bin=VENV_ANSIBLE)
+    finally:
+        sh(host, REAL_OS_RELEASE)
     assert run.returncode != 0
     expected = (
-        f"docker_engine supports Debian bookworm; this host is {distribution} {version} "
-        f"({release}). Nothing was changed."
+        f"docker_engine supports Debian bookworm, trixie; this host is {described}. "
+        "Nothing was changed."
     )
     assert expected in run.text, run.output
+    assert apt_configuration(host) == before
+    sh(host, NO_DOCKER_APT)
+
+
+def test_unknown_source_format_stops_before_any_change(
+    host: Container, role_vars: dict[str, object], tmp_path: Path
+) -> None:
+    before = apt_configuration(host)
+    run = run_playbook(
+        host,
+        DOCKER_PLAYBOOK,
+        tmp_path,
+        {**role_vars, "docker_engine_apt_source_format": "deb822"},
+        ansible_bin=VENV_ANSIBLE,
+    )
+    assert run.returncode != 0
+    assert "docker_engine_apt_source_format" in run.text, run.output
+    assert "must be one of: list, sources, got: deb822" in run.text, run.output
     assert apt_configuration(host) == before
     sh(host, NO_DOCKER_APT)
 

@@ -8,7 +8,9 @@ import pytest
 
 from lab.build.cache import cache_dir, cache_key, publish_atomically
 from lab.build.images import lab_recipe
+from lab.build.releases import BOOKWORM, TRIXIE, release_named
 from lab.build.rootfs import DEFAULT_MIRROR, RootfsSpec, debootstrap_command
+from lab.errors import LabError
 from lab.testing.recipes import host_recipe
 
 
@@ -71,6 +73,24 @@ def test_lab_image_is_plain_debian_12() -> None:
     assert recipe.rootfs.include == ()
     assert recipe.references() == ["debian:12"]
     assert recipe.key() != host_recipe(DEFAULT_MIRROR).key()
+
+
+def test_each_release_has_its_own_host_and_lab_image() -> None:
+    trixie_host = host_recipe(DEFAULT_MIRROR, TRIXIE)
+    assert trixie_host.rootfs.suite == "trixie"
+    assert trixie_host.rootfs.include == host_recipe(DEFAULT_MIRROR).rootfs.include
+    assert trixie_host.references()[1] == "nslab/debian13-host:latest"
+    trixie_lab = lab_recipe(DEFAULT_MIRROR, TRIXIE)
+    assert trixie_lab.references() == ["debian:13"]
+    assert trixie_lab.rootfs.suite == "trixie"
+    # Debian 12's recipes are what they were, so caches built before keep serving.
+    assert lab_recipe(DEFAULT_MIRROR, BOOKWORM) == lab_recipe(DEFAULT_MIRROR)
+
+
+def test_release_by_codename_or_a_clear_error() -> None:
+    assert release_named("trixie") == TRIXIE
+    with pytest.raises(LabError, match="'bullseye': choose one of bookworm, trixie"):
+        release_named("bullseye")
 
 
 def test_image_key_follows_the_mirror() -> None:

@@ -1,10 +1,12 @@
-"""The stand-in's control-file rewriting, on the real fields of Debian 12's engine packages."""
+"""The stand-in's control-file rewriting, on the real fields of Debian 12's and 13's engine
+packages."""
 
 from __future__ import annotations
 
 from lab.build.control import (
     containerd_io_control,
     containerd_io_version,
+    docker_ce_cli_control,
     docker_ce_control,
     docker_ce_version,
     empty_package_control,
@@ -54,6 +56,30 @@ Installed-Size: 8633
 Depends: libc6 (>= 2.34), libseccomp2 (>= 2.5.0)
 Description: Open Container Project - runtime
  "runc" is a command line client.
+"""
+
+# Abridged from `apt-cache show` of trixie's packages: the CLI is its own package there.
+TRIXIE_DOCKER_IO = """\
+Package: docker.io
+Version: 26.1.5+dfsg1-9+deb13u1+b1
+Architecture: amd64
+Depends: libc6 (>= 2.34), adduser, containerd (>= 1.4~), iptables, runc (>= 1.0.0~rc8~), tini
+Recommends: apparmor, ca-certificates, dbus-user-session, docker-cli, git, xz-utils
+Conflicts: docker-ce, docker-ce-rootless-extras
+Built-Using: containerd (= 1.7.24~ds1-6+deb13u1), runc (= 1.1.15+ds1-2)
+Description: Linux container runtime
+"""
+TRIXIE_DOCKER_CLI = """\
+Package: docker-cli
+Version: 26.1.5+dfsg1-9+deb13u1+b1
+Architecture: amd64
+Replaces: docker.io (<< 26.1.4+dfsg1-7~)
+Depends: libc6 (>= 2.34)
+Recommends: docker-buildx
+Conflicts: docker-ce-cli, podman-docker
+Breaks: docker.io (<< 26.1.4+dfsg1-7~)
+Built-Using: golang-1.24 (= 1.24.4-1)
+Description: Linux container runtime -- client
 """
 
 
@@ -151,3 +177,23 @@ def test_empty_package_is_a_valid_minimal_control() -> None:
     assert parse_control(rendered) == stanza
     for required in ("Package", "Version", "Architecture", "Maintainer", "Description"):
         assert field(stanza, required)
+
+
+def test_trixie_docker_ce_never_pulls_debians_cli_next_to_dockers() -> None:
+    stanza = docker_ce_control(parse_control(TRIXIE_DOCKER_IO))
+    assert field(stanza, "Version") == "5:26.1.5~lab-1"
+    # docker-cli conflicts with docker-ce-cli: recommending it would make apt choose between them.
+    recommends = "apparmor, ca-certificates, dbus-user-session, git, xz-utils"
+    assert field(stanza, "Recommends") == recommends
+    depends = field(stanza, "Depends") or ""
+    assert depends.startswith("docker-ce-cli, containerd.io, libc6")
+    assert "docker-cli" not in depends.replace("docker-ce-cli", "")
+
+
+def test_trixie_docker_ce_cli_is_debians_docker_cli_under_dockers_name() -> None:
+    stanza = docker_ce_cli_control(parse_control(TRIXIE_DOCKER_CLI))
+    assert field(stanza, "Package") == "docker-ce-cli"
+    assert field(stanza, "Version") == "5:26.1.5~lab-1"  # the same as docker-ce's
+    for dropped in ("Conflicts", "Built-Using", "Recommends"):
+        assert field(stanza, dropped) is None
+    assert field(stanza, "Breaks") == "docker.io (<< 26.1.4+dfsg1-7~)"

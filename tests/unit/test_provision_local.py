@@ -57,3 +57,8 @@ def test_a_project_that_is_not_one_is_refused_before_any_vm_boots(
     with pytest.raises(LabError, match=r"is not an nslab project \(no ansible\.cfg there\)"):
         provision_local(project_dir=tmp_path / "elsewhere", source="standin", vms=1)
     assert not state.exists(), "nothing may be built or booted"
+
+
+def test_unknown_release_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="'forky': choose one of bookworm, trixie"):
+        provision_local(project_dir=tmp_path, source="auto", vms=1, release="forky")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from lab.build.releases import BOOKWORM, TRIXIE
 from lab.build.rootfs import DEFAULT_MIRROR, RootfsSpec
 from lab.vm.image import VM_PACKAGES, disk_recipe, image_path
 
@@ -28,6 +29,7 @@ def test_key_follows_every_input() -> None:
     variants = [
         disk_recipe("http://mirror.example/debian", KEY),
         disk_recipe(DEFAULT_MIRROR, KEY.replace("Base", "Other")),
+        disk_recipe(DEFAULT_MIRROR, KEY, TRIXIE),
         replace(recipe, admin_user="teacher"),
         replace(recipe, disk_size="16G"),
         replace(recipe, rootfs=RootfsSpec(include=(*VM_PACKAGES, "vim"))),
@@ -45,3 +47,9 @@ def test_image_lives_under_its_key(tmp_path: Path) -> None:
         "vmlinuz",
         "initrd.img",
     )
+
+
+def test_each_release_boots_its_own_packages_and_debian_12_stays_the_default() -> None:
+    assert disk_recipe(DEFAULT_MIRROR, KEY) == disk_recipe(DEFAULT_MIRROR, KEY, BOOKWORM)
+    trixie = disk_recipe(DEFAULT_MIRROR, KEY, TRIXIE).rootfs
+    assert (trixie.suite, trixie.include) == ("trixie", VM_PACKAGES)

@@ -1,0 +1,189 @@
+#!/usr/bin/python
+"""apt-get as Docker's steps type it, with what a classroom adds around it.
+
+Docker's steps are `apt-get update` and `apt-get install ...`: this module runs exactly those
+(no python3-apt, which Ansible's apt module would first install with an `apt-get update` of its
+own). Around them: it waits for another package manager to let go of the dpkg lock and names it
+when it does not, finishes an interrupted dpkg run when asked, and in check mode says what would
+change without touching the host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.docker_engine_locks import lock_holders
+
+DOCUMENTATION = r"""
+---
+module: docker_engine_apt
+short_description: apt-get update / install / remove as Docker's steps run them
+description:
+  - Waits up to I(lock_timeout) seconds for the dpkg and apt locks, then optionally finishes an
+    interrupted dpkg run (C(dpkg --configure -a)), runs C(apt-get update), and installs or
+    removes packages with C(apt-get). Reports changed from apt's own summary line.
+  - In check mode nothing runs that changes the host; C(apt-get --simulate) says what would change
+    where apt can resolve the packages already, else the requested names are reported.
+options:
+  install: {type: list, elements: str, default: [], description: Packages (name or name=version).}
+  remove: {type: list, elements: str, default: [], description: Packages to apt-get remove (never purge).}
+  update: {type: bool, default: false, description: Run apt-get update first.}
+  repair: {type: bool, default: false, description: Run dpkg --configure -a (an interrupted run).}
+  lock_timeout: {type: int, default: 600, description: Seconds to wait for the dpkg lock.}
+  hint: {type: str, default: "", description: Added to a failure message (where packages come from).}
+author: nslab
+"""
+
+RETURN = r"""
+stdout:
+  description: apt-get's output.
+  returned: always
+  type: str
+lock_timed_out:
+  description: True when the lock was still held after lock_timeout (retrying would wait again).
+  returned: always
+  type: bool
+"""
+
+LOCK_POLL_S = 2
+# "2 upgraded, 5 newly installed, 1 to remove and 0 not upgraded." (+ "N not fully installed")
+SUMMARY = re.compile(r"^(\d+) upgraded, (\d+) newly installed, (\d+) to remove", re.MULTILINE)
+NOT_FULLY = re.compile(r"^(\d+) not fully installed or removed", re.MULTILINE)
+ENVIRONMENT = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+
+
+class AptError(Exception):
+    def __init__(self, message: str, output: str = "", lock_timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.output = output
+        self.lock_timed_out = lock_timed_out
+
+
+def wait_for_locks(timeout: int) -> str:
+    """Wait until nobody holds apt's and dpkg's locks; say whom the run waited for, if anyone."""
+    started = time.monotonic()
+    deadline = started + timeout
+    holders = first_holders = lock_holders()
+    while holders:
+        if time.monotonic() >= deadline:
+            raise AptError(
+                f"The dpkg lock is still held after {timeout} s by {', '.join(holders)}. Nothing was "
+                "installed. Let it finish (a fresh VM's unattended-upgrades can take minutes) and run "
+                "again, or raise docker_engine_apt_lock_timeout.",
+                lock_timed_out=True,
+            )
+        time.sleep(LOCK_POLL_S)
+        holders = lock_holders()
+    if not first_holders:
+        return ""
+    waited = round(time.monotonic() - started)
+    return f"Waited {waited} s for the dpkg lock, held by {', '.join(first_holders)}."
+
+
+def run(argv: list[str], lock_timeout: int) -> str:
+    # The wait above can race with another apt starting: apt then waits on its own.
+    command = (
+        [argv[0], "-o", f"DPkg::Lock::Timeout={lock_timeout}", *argv[1:]]
+        if argv[0] == "apt-get"
+        else argv
+    )
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENVIRONMENT},
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        errors = [line for line in output.splitlines() if line.startswith(("E:", "dpkg:"))]
+        raise AptError(
+            f"{' '.join(argv)} failed (exit {result.returncode}): {' '.join(errors) or output[-2000:]}",
+            output,
+        )
+    return output
+
+
+def changes(output: str) -> bool:
+    summary = SUMMARY.search(output)
+    not_fully = NOT_FULLY.search(output)
+    counted = sum(map(int, summary.groups())) if summary else 0
+    return counted > 0 or (not_fully is not None and int(not_fully.group(1)) > 0)
+
+
+def simulate(install: list[str], remove: list[str]) -> tuple[bool, str]:
+    """What apt would do, from apt itself where it can resolve the names, else the names."""
+    words = []
+    for verb, names in (("install", install), ("remove", remove)):
+        if not names:
+            continue
+        result = subprocess.run(
+            ["apt-get", "--simulate", verb, *names],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENVIRONMENT},
+            check=False,
+        )
+        if result.returncode == 0:
+            acted = re.findall(r"^(?:Inst|Remv) (\S+)", result.stdout, re.MULTILINE)
+            if acted:
+                words.append(f"Would {verb}: {', '.join(acted)}")
+        else:
+            # A repository this run has not written yet: apt cannot know these names so far.
+            words.append(f"Would {verb}: {', '.join(names)}")
+    return bool(words), "\n".join(words)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "install": {"type": "list", "elements": "str", "default": []},
+            "remove": {"type": "list", "elements": "str", "default": []},
+            "update": {"type": "bool", "default": False},
+            "repair": {"type": "bool", "default": False},
+            "lock_timeout": {"type": "int", "default": 600},
+            "hint": {"type": "str", "default": ""},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    if module.check_mode:
+        would, report = simulate(params["install"], params["remove"])
+        if params["repair"]:
+            would, report = True, "\n".join(filter(None, ["Would run dpkg --configure -a", report]))
+        module.exit_json(
+            changed=would, stdout="", lock_timed_out=False, msg=report, diff={"prepared": report}
+        )
+    outputs = []
+    changed = False
+    try:
+        waited = wait_for_locks(params["lock_timeout"])
+        if waited:
+            module.warn(waited)
+        if params["repair"]:
+            outputs.append(run(["dpkg", "--configure", "-a"], params["lock_timeout"]))
+            changed = True
+        if params["update"]:
+            outputs.append(run(["apt-get", "update"], params["lock_timeout"]))
+        for verb, names in (("remove", params["remove"]), ("install", params["install"])):
+            if names:
+                output = run(["apt-get", "--yes", verb, *names], params["lock_timeout"])
+                outputs.append(output)
+                changed = changed or changes(output)
+    except AptError as error:
+        module.fail_json(
+            msg=" ".join(
+                filter(None, [str(error), params["hint"] if not error.lock_timed_out else ""])
+            ),
+            stdout="\n".join([*outputs, error.output]),
+            lock_timed_out=error.lock_timed_out,
+        )
+    module.exit_json(changed=changed, stdout="\n".join(outputs), lock_timed_out=False)
+
+
+if __name__ == "__main__":
+    main()
