@@ -197,33 +197,49 @@ def run_module(tmp_path: Path, **params: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_module_verifies_an_armored_key_file(tmp_path: Path, keys: Keys) -> None:
+def _module_on(tmp_path: Path, key_file: Path, **params: str) -> dict:
+    """The module fetching `key_file` (a file:// URL stands for the mirror) into a keyring."""
+    return run_module(
+        tmp_path,
+        url=key_file.as_uri(),
+        release_url=key_file.as_uri(),
+        dest=str(tmp_path / "keyrings" / "docker.asc"),
+        **params,
+    )
+
+
+def test_the_module_verifies_and_installs_an_armored_key(tmp_path: Path, keys: Keys) -> None:
     key_file = tmp_path / "docker.asc"
     key_file.write_text(keys.armored)
     checksum = "sha256:" + hashlib.sha256(keys.armored.encode()).hexdigest()
 
-    result = run_module(
-        tmp_path, path=str(key_file), fingerprint=keys.fingerprint, checksum=checksum
-    )
+    first = _module_on(tmp_path, key_file, fingerprint=keys.fingerprint, checksum=checksum)
+    again = _module_on(tmp_path, key_file, fingerprint=keys.fingerprint, checksum=checksum)
 
-    assert result.get("failed") is not True, result
-    assert result["fingerprints"] == [keys.fingerprint] and result["changed"] is False
+    assert first.get("failed") is not True, first
+    assert first["fingerprints"] == [keys.fingerprint] and first["changed"] is True
+    installed = tmp_path / "keyrings" / "docker.asc"
+    assert installed.read_text() == keys.armored and installed.stat().st_mode & 0o777 == 0o644
+    assert again["changed"] is False
 
 
 def test_the_module_refuses_a_file_with_two_keys(tmp_path: Path, keys: Keys) -> None:
     key_file = tmp_path / "docker.asc"
     key_file.write_text(keys.both_armored)
 
-    result = run_module(tmp_path, path=str(key_file), fingerprint=keys.fingerprint)
+    result = _module_on(tmp_path, key_file, fingerprint=keys.fingerprint)
 
     assert result["failed"] is True
     assert keys.other_fingerprint in result["msg"] and "expected exactly" in result["msg"]
+    assert not (tmp_path / "keyrings").exists(), "a refused key is never installed"
 
 
-def test_the_module_refuses_a_binary_key_file_naming_the_file(tmp_path: Path, keys: Keys) -> None:
+def test_the_module_refuses_a_binary_key_file_naming_it(tmp_path: Path, keys: Keys) -> None:
     key_file = tmp_path / "docker.gpg"
     key_file.write_bytes(keys.binary)
 
-    result = run_module(tmp_path, path=str(key_file), fingerprint=keys.fingerprint)
+    result = _module_on(tmp_path, key_file, fingerprint=keys.fingerprint)
 
-    assert result["failed"] is True and result["msg"].startswith(f"{key_file}: ")
+    assert result["failed"] is True
+    assert f"{key_file.as_uri()} is not ASCII-armored" in result["msg"]
+    assert not (tmp_path / "keyrings").exists()

@@ -257,7 +257,13 @@ def main() -> None:
     try:
         raw = fetch(params["url"], "GET", params["attempts"])
         fingerprints = primary_fingerprints(dearmor(raw.decode("ascii")))
-    except (DownloadError, UnicodeDecodeError, KeyFormatError) as error:
+    except UnicodeDecodeError:
+        module.fail_json(
+            msg=f"the signing key at {params['url']} is not ASCII-armored (Docker serves it as "
+            f"an armored docker.asc; a binary .gpg key is not what apt's Signed-By gets here). "
+            f"{params['hint']}"
+        )
+    except (DownloadError, KeyFormatError) as error:
         module.fail_json(msg=f"the signing key could not be read: {error}. {params['hint']}")
     sha256 = hashlib.sha256(raw).hexdigest()
     problems = mismatches(sha256, fingerprints, params["fingerprint"], params["checksum"])
