@@ -133,18 +133,18 @@ def class_tables(results: dict) -> list[str]:
 
 def experiment_table(results: dict) -> list[str]:
     lines = [
-        "### 4. The experiment on a warm host against the seed's bare commands",
+        "### 4. The experiment on a warm host against the course note's bare commands",
         "",
         machine_line("bench/experiment_bench.py", results) + f" {results['runs']} rounds.",
         "",
-        "| Variant | Wall time | Per round, x seed's commands |",
+        "| Variant | Wall time | Per round, x the course note's commands |",
         "|---|---|---|",
     ]
     for name, figures in results["results"].items():
         lines.append(
             f"| {name} | {seconds(figures['seconds'])} | {ratio(figures['ratio_per_round'])} |"
         )
-    return [*lines, f"\nGoal: ≤ x{results['goal_ratio']} for the seed's experiment.", ""]
+    return [*lines, f"\nGoal: ≤ x{results['goal_ratio']} for the course note's experiment.", ""]
 
 
 def main() -> int:
