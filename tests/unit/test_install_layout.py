@@ -1,0 +1,92 @@
+"""nslab outside its checkout: the collection's and the wheel's contents, and where a run from the
+installed package writes (the end-to-end runs are tests/molecule/test_install_elsewhere.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+import lab
+from lab.errors import LabError
+from lab.provision.config import default_project_dir, installed_project_dir, work_dir_of
+from lab.provision.local import provision_local
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_the_collection_and_the_package_have_one_version() -> None:
+    galaxy = yaml.safe_load((PROJECT / "galaxy.yml").read_text())
+    pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text())
+    assert galaxy["version"] == pyproject["project"]["version"] == lab.__version__
+
+
+def test_the_collection_finds_the_role_module_and_the_role_its_code() -> None:
+    module = PROJECT / "plugins" / "modules" / "docker_engine_signing_key.py"
+    library = PROJECT / "roles" / "docker_engine" / "library" / "docker_engine_signing_key.py"
+    assert module.resolve() == library.resolve()
+    assert (PROJECT / "roles" / "namespace_lab" / "files" / "lab").resolve() == PROJECT / "lab"
+
+
+def test_a_checkout_is_its_own_project_and_work_directory() -> None:
+    assert default_project_dir() == PROJECT
+    assert work_dir_of(PROJECT) == PROJECT
+
+
+def test_the_installed_project_writes_to_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert installed_project_dir() == PROJECT / "lab" / "project"
+    assert work_dir_of(installed_project_dir()) == tmp_path
+
+
+def test_bad_extra_vars_are_refused_before_any_vm_boots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "cache"
+    monkeypatch.setenv("NSLAB_CACHE", str(state))
+    with pytest.raises(LabError, match=r"missing\.yml"):
+        provision_local(
+            project_dir=PROJECT, source="standin", vms=1, extravars=[f"@{tmp_path}/missing.yml"]
+        )
+    with pytest.raises(LabError, match="--forks 0"):
+        provision_local(project_dir=PROJECT, source="standin", vms=1, forks=0)
+    assert not state.exists(), "nothing may be built or booted"
+
+
+def test_the_wheel_carries_the_project_and_the_roles_code(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "-w",
+            str(tmp_path),
+            str(PROJECT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("nslab-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in (
+        "ansible.cfg",
+        "playbooks/lab.yml",
+        "roles/docker_engine/library/docker_engine_signing_key.py",
+        "roles/namespace_lab/files/pack_lab.py",
+        "roles/namespace_lab/files/lab/experiment/run.py",
+        "inventory/class.example.yml",
+        "inventory/group_vars/all.yml",
+    ):
+        assert f"lab/project/{name}" in names
+    unwanted = [n for n in names if "/testing/" in n or "__pycache__" in n or "local.yml" in n]
+    assert unwanted == []
