@@ -3,10 +3,7 @@ installed package writes (the end-to-end runs are tests/molecule/test_install_el
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,35 +55,3 @@ def test_bad_extra_vars_are_refused_before_any_vm_boots(
     with pytest.raises(LabError, match="--forks 0"):
         provision_local(project_dir=PROJECT, source="standin", vms=1, forks=0)
     assert not state.exists(), "nothing may be built or booted"
-
-
-def test_the_wheel_carries_the_project_and_the_roles_code(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "-w",
-            str(tmp_path),
-            str(PROJECT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("nslab-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for name in (
-        "ansible.cfg",
-        "playbooks/lab.yml",
-        "roles/docker_engine/library/docker_engine_signing_key.py",
-        "roles/namespace_lab/files/pack_lab.py",
-        "roles/namespace_lab/files/lab/experiment/run.py",
-        "inventory/class.example.yml",
-        "inventory/group_vars/all.yml",
-    ):
-        assert f"lab/project/{name}" in names
-    unwanted = [n for n in names if "/testing/" in n or "__pycache__" in n or "local.yml" in n]
-    assert unwanted == []
