@@ -408,7 +408,8 @@ def _add_project_option(parser: argparse.ArgumentParser) -> None:
         "--project",
         type=Path,
         help="nslab checkout with ansible.cfg, playbooks/, roles/; runs/ and reports/ go there "
-        "(default: the checkout nslab runs from)",
+        "(default: the checkout nslab runs from; installed from the wheel: the project it "
+        "carries, with runs/ and reports/ in the current directory)",
     )
 
 

@@ -14,6 +14,7 @@ from lab.provision.config import (
     build_config,
     check_project,
     default_project_dir,
+    work_dir_of,
 )
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import NO_OPTIONS, AnsibleOptions, Passwords, ask_passwords
@@ -47,7 +48,7 @@ def provision_command(
     every input is checked before anything connects."""
     out, display = out or sys.stdout, display or sys.stderr
     project_dir = check_project(project_dir or default_project_dir())
-    runs = RunsDir(project_dir / "runs", keep=keep_runs)
+    runs = RunsDir(work_dir_of(project_dir) / "runs", keep=keep_runs)
     if retry_failed:
         limit = _failed_last_time(runs, inventory, limit)
     passwords = ask(options)
@@ -81,7 +82,7 @@ def provision_command(
 def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
     """Earlier runs, oldest first, with how each ended."""
     out = out or sys.stdout
-    runs = RunsDir(check_project(project_dir or default_project_dir()) / "runs")
+    runs = RunsDir(work_dir_of(check_project(project_dir or default_project_dir())) / "runs")
     rows = []
     for run in runs.runs():
         record = run.load()

@@ -64,28 +64,43 @@ class ProvisionConfig:
         return self.project_dir / "ansible.cfg"
 
     @property
-    def runs_dir(self) -> Path:
-        return self.project_dir / "runs"
-
-    @property
     def reports_dir(self) -> Path:
         """Where the namespace_lab role fetches reports (build_config always sets it)."""
         return Path(self.extravars[REPORTS_DIR_VARIABLE])
 
 
+def installed_project_dir() -> Path:
+    """ansible.cfg, playbooks/, roles/ and the example inventory as the wheel installs them
+    (copied into lab/project/ by the build, see setup.py)."""
+    return Path(lab.__file__).resolve().parent / "project"
+
+
 def default_project_dir() -> Path:
-    """The checkout `lab` was installed from (editable install): ansible.cfg, playbooks, roles."""
-    return Path(lab.__file__).resolve().parent.parent
+    """The checkout nslab runs from (an editable install), else the project installed with it."""
+    checkout = Path(lab.__file__).resolve().parent.parent
+    if (checkout / "ansible.cfg").is_file():
+        return checkout
+    return installed_project_dir()
+
+
+def work_dir_of(project_dir: Path) -> Path:
+    """Where runs/, reports/ and the local VMs' inventory go: the project directory (a checkout
+    or --project), except the installed one, which belongs to the package: then the current
+    directory, as with ansible-playbook's own output."""
+    if project_dir.resolve() == installed_project_dir():
+        return Path.cwd()
+    return project_dir
 
 
 def check_project(project_dir: Path) -> Path:
     """The project directory, resolved; a ConfigError if it has no ansible.cfg (the settings
-    every run needs; runs/ and reports/ are made there)."""
+    every run needs)."""
     project_dir = project_dir.resolve()
     if not (project_dir / "ansible.cfg").is_file():
         raise ConfigError(
-            f"--project {project_dir} is not an nslab project (no ansible.cfg there); pass the "
-            f"nslab checkout, or leave --project out to use {default_project_dir()}"
+            f"--project {project_dir} is not an nslab project (no ansible.cfg there); pass a "
+            f"directory with ansible.cfg, playbooks/ and roles/ (an nslab checkout), or leave "
+            f"--project out to use {default_project_dir()}"
         )
     return project_dir
 
@@ -109,21 +124,22 @@ def build_config(
     `private_dir` (0700, outside the run directory) receives a typed vault password for
     ansible-playbook; `docker_source` overrides what the variables say (the local stand-in).
     """
-    project_dir = check_project(project_dir)
-    if forks is not None and forks < 1:
-        raise ConfigError(f"--forks {forks}: give at least 1")
-    playbook_path = resolve_playbook(project_dir, playbook)
-    check_private_key(options)
-    if passwords.vault and private_dir is None:
-        raise ConfigError("a typed vault password needs a private directory to hand it over")
-    vault = open_vault(options, passwords, private_dir or project_dir)
-    sources = load_extravars(extravars, vault.secrets)
+    project_dir, playbook_path, vault, sources = check_inputs(
+        project_dir=project_dir,
+        playbook=playbook,
+        forks=forks,
+        extravars=extravars,
+        options=options,
+        passwords=passwords,
+        private_dir=private_dir,
+    )
     variables = merged(sources)
-    check_known(variables, project_dir / "roles", playbook_path)
-    # Reports land in this project's reports/ unless -e says otherwise: the role's own default
-    # follows the playbook's real path, which a project of symlinks would send elsewhere.
+    # Reports land in the work directory's reports/ unless -e says otherwise: the role's own
+    # default follows the playbook's real path, which a project of symlinks would send elsewhere
+    # and an installed project would put inside the package.
     if REPORTS_DIR_VARIABLE not in variables:
-        default = ExtraVarsSource({REPORTS_DIR_VARIABLE: str(project_dir / "reports")})
+        reports = work_dir_of(project_dir) / "reports"
+        default = ExtraVarsSource({REPORTS_DIR_VARIABLE: str(reports)})
         sources.insert(0, default)
         variables = merged(sources)
     selected = select_hosts(inventory.resolve(), project_dir / "ansible.cfg", limit, vault)
@@ -145,6 +161,31 @@ def build_config(
         secret_values=tuple(_secret_values(sources, passwords, vault)),
         docker_source=docker_source or docker_source_of(selected.hostvars, variables),
     )
+
+
+def check_inputs(
+    *,
+    project_dir: Path,
+    playbook: str = DEFAULT_PLAYBOOK,
+    forks: int | None = None,
+    extravars: Sequence[str] = (),
+    options: AnsibleOptions = NO_OPTIONS,
+    passwords: Passwords = NO_PASSWORDS,
+    private_dir: Path | None = None,
+) -> tuple[Path, Path, Vault, list[ExtraVarsSource]]:
+    """Every input that does not need the hosts: the built-in default class checks them before
+    it boots a VM. Returns the project and playbook resolved, the vault and the -e sources."""
+    project_dir = check_project(project_dir)
+    if forks is not None and forks < 1:
+        raise ConfigError(f"--forks {forks}: give at least 1")
+    playbook_path = resolve_playbook(project_dir, playbook)
+    check_private_key(options)
+    if passwords.vault and private_dir is None:
+        raise ConfigError("a typed vault password needs a private directory to hand it over")
+    vault = open_vault(options, passwords, private_dir or project_dir)
+    sources = load_extravars(extravars, vault.secrets)
+    check_known(merged(sources), project_dir / "roles", playbook_path)
+    return project_dir, playbook_path, vault, sources
 
 
 def check_play_targets(selected: Inventory, playbook: Path) -> None:

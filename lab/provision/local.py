@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from lab.build.releases import DEFAULT_RELEASE, DebianRelease, release_named
 from lab.errors import LabError
+from lab.provision.options import NO_OPTIONS, AnsibleOptions
 
 DOCKER_KEY_URL = "https://download.docker.com/linux/debian/gpg"
 PROBE_TIMEOUT_S = 5.0
@@ -55,7 +56,10 @@ def provision_local(
     source: str,
     vms: int,
     release: str = DEFAULT_RELEASE.codename,
+    playbook: str | None = None,
+    forks: int | None = None,
     extravars: Sequence[str] = (),
+    options: AnsibleOptions = NO_OPTIONS,
     out: TextIO | None = None,
     **provision_options: Any,
 ) -> int:
@@ -65,39 +69,54 @@ def provision_local(
     """
     from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
-    from lab.provision.config import check_project, default_project_dir
+    from lab.provision.config import (
+        DEFAULT_PLAYBOOK,
+        check_inputs,
+        default_project_dir,
+        work_dir_of,
+    )
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
-    out = out or sys.stdout
+    out, playbook = out or sys.stdout, playbook or DEFAULT_PLAYBOOK
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
     debian_release = release_named(release)
-    # Checked before any VM boots: a wrong --project must not leave VMs running.
-    project_dir = check_project(project_dir or default_project_dir())
+    # Checked before any VM boots: bad input must not leave VMs running. A vault password that is
+    # still to be typed is asked for after the VMs are up, so vaulted -e files wait until then.
+    project_dir, *_ = check_inputs(
+        project_dir=project_dir or default_project_dir(),
+        playbook=playbook,
+        forks=forks,
+        extravars=() if options.ask_vault_pass else extravars,
+        options=options,
+    )
     cache = cache_dir()
-    options = VmOptions(
+    vm_options = VmOptions(
         cache=cache,
         state_dir=default_state_dir(cache),
-        inventory=project_dir / "inventory" / "local.yml",
+        inventory=work_dir_of(project_dir) / "inventory" / "local.yml",
         count=vms,
         release=debian_release.codename,
     )
     # The Docker source first: a controller whose Docker engine cannot build the stand-in's
     # image archive stops here, before any VM boots.
     with _docker_source(source, cache, debian_release) as docker_source:
-        if _local_vms_answer(options.inventory):
+        if _local_vms_answer(vm_options.inventory):
             out.write(
-                f"nslab: provisioning the running VMs of {options.inventory}; "
+                f"nslab: provisioning the running VMs of {vm_options.inventory}; "
                 "`nslab vm down` first for fresh ones\n"
             )
         else:
-            up(options)
+            up(vm_options)
         out.write(f"nslab: Docker Engine from {docker_source.description}\n")
         out.flush()
         status_code = provision_command(
             project_dir=project_dir,
-            inventory=options.inventory,
+            inventory=vm_options.inventory,
+            playbook=playbook,
+            forks=forks,
             extravars=[*docker_source.extravars, *extravars],
+            options=options,
             docker_source=docker_source.record,
             out=out,
             **provision_options,
