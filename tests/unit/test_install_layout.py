@@ -23,13 +23,15 @@ def test_the_collection_and_the_package_have_one_version() -> None:
     assert galaxy["version"] == pyproject["project"]["version"] == lab.__version__
 
 
-def test_the_collection_finds_the_roles_modules_and_the_roles_code() -> None:
+def test_the_collection_finds_the_roles_modules_their_shared_code_and_the_roles_code() -> None:
     # A role in a collection does not load its own library/: its short module names resolve in
     # the collection, so every role module is linked into plugins/modules under the same name.
-    libraries = sorted(PROJECT.glob("roles/*/library/*.py"))
-    assert libraries
-    linked = {path.name: path.resolve() for path in (PROJECT / "plugins" / "modules").glob("*.py")}
-    assert linked == {path.name: path.resolve() for path in libraries}
+    # Their shared code likewise: plugins/module_utils, which the modules import first.
+    for role_dir, plugin_dir in (("library", "modules"), ("module_utils", "module_utils")):
+        in_roles = sorted(PROJECT.glob(f"roles/*/{role_dir}/*.py"))
+        assert in_roles
+        linked = {p.name: p.resolve() for p in (PROJECT / "plugins" / plugin_dir).glob("*.py")}
+        assert linked == {path.name: path.resolve() for path in in_roles}
     assert (PROJECT / "roles" / "namespace_lab" / "files" / "lab").resolve() == PROJECT / "lab"
 
 

@@ -16,7 +16,13 @@ import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.docker_engine_locks import lock_holders
+
+# The role's shared code: from the collection nslab.lab when the role runs from it, else from
+# the standalone role's module_utils/ (Ansible puts it on the path for standalone roles only).
+try:
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_locks import lock_holders
+except ImportError:
+    from ansible.module_utils.docker_engine_locks import lock_holders
 
 DOCUMENTATION = r"""
 ---

@@ -20,9 +20,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
-from ansible.module_utils.docker_engine_locks import lock_holders
-from ansible.module_utils.docker_engine_systemd import unit_state
+
+# The role's shared code: from the collection nslab.lab when the role runs from it, else from
+# the standalone role's module_utils/ (Ansible puts it on the path for standalone roles only).
+try:
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_locks import lock_holders
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import unit_state
+except ImportError:
+    from ansible.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
+    from ansible.module_utils.docker_engine_locks import lock_holders
+    from ansible.module_utils.docker_engine_systemd import unit_state
 
 DOCUMENTATION = r"""
 ---

@@ -12,7 +12,13 @@ import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.docker_engine_systemd import unit_state
+
+# The role's shared code: from the collection nslab.lab when the role runs from it, else from
+# the standalone role's module_utils/ (Ansible puts it on the path for standalone roles only).
+try:
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import unit_state
+except ImportError:
+    from ansible.module_utils.docker_engine_systemd import unit_state
 
 DOCUMENTATION = r"""
 ---

@@ -1,0 +1,1 @@
+../../roles/docker_engine/module_utils/docker_engine_systemd.py

@@ -1,0 +1,1 @@
+../../roles/docker_engine/library/docker_engine_service.py
