@@ -111,9 +111,9 @@ def _row(reports_dir: Path, host: str, given: HostOutcome | None) -> HostRow:
 
 
 def _is_this_runs(report_path: Path, fetched_sha1: str | None) -> bool:
-    """False when the status file names the report this run fetched and this one differs (an
-    earlier run's, left there while this run's report went elsewhere)."""
-    if not fetched_sha1:
+    """Whether the report is the one the run fetched, as the status file records it: "" when the
+    run fetched none, an earlier run's report being what is left there."""
+    if fetched_sha1 is None:
         return True  # no record of the fetch (a report copied by hand, an older layout)
     return hashlib.sha1(report_path.read_bytes()).hexdigest() == fetched_sha1
 
@@ -140,7 +140,7 @@ def _read_status(path: Path, host: str) -> HostOutcome | None:
         student_id=_text(data.get("student_id")),
         os_release=_os_release(data.get("os")),
         docker_source=_text(data.get("docker_source")),
-        report_sha1=_text(data.get("report_sha1")),
+        report_sha1=str(data["report_sha1"]) if "report_sha1" in data else None,
     )
 
 

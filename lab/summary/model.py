@@ -30,7 +30,8 @@ class HostOutcome:
     # comes from (download.docker.com, a mirror's URL, or Debian's docker.io).
     os_release: str | None = None
     docker_source: str | None = None
-    report_sha1: str | None = None  # of the report.json the run fetched (from the status file)
+    # sha1 of the report.json the run fetched ("" none; None: not recorded), from the status file.
+    report_sha1: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in HOST_STATUSES:

@@ -161,6 +161,10 @@ def test_an_earlier_runs_report_is_not_this_runs(tmp_path: Path) -> None:
     assert (row.status, row.verdict) == ("failed", "no report")
     assert row.reason == f"the run finished but no report.json was fetched to {host_dir}"
 
+    write_host(tmp_path, "vm-a", status={"status": "ok", "report_sha1": ""})  # none fetched
+    (row,) = write_class_summary(tmp_path, hosts=["vm-a"]).rows
+    assert (row.status, row.verdict) == ("failed", "no report")
+
     fetched = hashlib.sha1((host_dir / "report.json").read_bytes()).hexdigest()
     write_host(tmp_path, "vm-a", status={"status": "ok", "report_sha1": fetched})
     (row,) = write_class_summary(tmp_path, hosts=["vm-a"]).rows
