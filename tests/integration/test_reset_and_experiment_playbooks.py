@@ -70,6 +70,15 @@ def converged(inventory: Path, project_reports: Path) -> Path:
     return inventory
 
 
+@pytest.fixture(scope="module")
+def class_image(docker_client: docker.DockerClient) -> Iterator[str]:
+    """The test bed's lab image under a class's own name, in the controller's Docker."""
+    name = "nslab-test/class-image:12"
+    docker_client.images.get("debian:12").tag("nslab-test/class-image", "12")
+    yield name
+    docker_client.images.remove(name)
+
+
 def sh(host: Container, script: str) -> tuple[int, str]:
     result = host.exec_run(["sh", "-c", script])
     return result.exit_code, result.output.decode().strip()
@@ -86,7 +95,8 @@ def test_reset_removes_the_lab_and_keeps_docker(
     result = ansible_playbook("playbooks/reset.yml", "-i", str(converged))
 
     assert result.returncode == 0, output_of(result)
-    assert sh(host, "ls -d /opt/nslab /var/lib/nslab/report 2>/dev/null")[1] == ""
+    leftovers = "ls -d /opt/nslab /var/lib/nslab/report /usr/local/bin/nslab-experiment 2>/dev/null"
+    assert sh(host, leftovers)[1] == ""
     assert sh(host, "docker image inspect debian:12")[0] != 0
     assert sh(host, "systemctl is-active docker && docker info --format ok") == (0, "active\nok")
     assert not (project_reports / HOST).exists()
@@ -196,11 +206,26 @@ def test_reset_with_docker_removal_empties_a_mounted_data_directory(
 
 
 def test_lab_converges_the_reset_host_again(
-    converged: Path, host: Container, project_reports: Path
+    converged: Path,
+    host: Container,
+    project_reports: Path,
+    class_image: str,
 ) -> None:
-    result = ansible_playbook("playbooks/lab.yml", "-i", str(converged))
+    # This time the class runs its own image (another tag on the controller): the host gets it
+    # from the controller like the default one, and the students' command runs it.
+    result = ansible_playbook(
+        "playbooks/lab.yml", "-i", str(converged), "-e", f"namespace_lab_image={class_image}"
+    )
 
     assert result.returncode == 0, output_of(result)
     row = summary_rows(project_reports)[HOST]
     assert (row["status"], row["verdict"]) == ("ok", "matched")
     assert sh(host, "dpkg-query -W -f='${db:Status-Abbrev}' docker-ce")[1].startswith("ii")
+
+    student = host.exec_run(["sh", "-c", "cd /tmp && nslab-experiment"])
+    assert student.exit_code == 0, student.output.decode()
+    report = json.loads(sh(host, "cat /tmp/nslab-report/report.json")[1])
+    assert report["image"] == class_image
+    # What it saves students from: the package's own default image is not on this host.
+    by_hand = sh(host, "cd /opt/nslab && python3 -m lab experiment --output-dir /tmp/by-hand")
+    assert by_hand[0] == 2 and "debian:12" in by_hand[1], by_hand
