@@ -1,6 +1,6 @@
-# Machine setup shared by tests/run and ./nslab (sourced, not run): Debian packages, a dockerd,
-# the project's venv. Every step is a no-op when already done, so a second call costs ~1 s.
-# Needs root: it installs packages and starts dockerd.
+# Machine setup shared by tests/run and ./nslab (sourced, not run): Debian packages, a Docker
+# engine, the project's venv. Every step is a no-op when already done, so a second call costs ~1 s.
+# Installing packages and starting dockerd need root; a step with nothing to do does not.
 
 nslab_project_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -13,8 +13,8 @@ nslab_require_root() {
 
 # What the test bed needs (tests/run and bench/run): Debian 12 host containers, the stand-in for
 # download.docker.com, and the targets' own Python.
+# A Docker engine too (nslab_docker_engine): the test hosts' engine, and what the stand-in repacks.
 nslab_testbed_packages=(
-    docker.io                     # the engine of the test hosts, and what the stand-in repacks
     debootstrap                   # Debian 12 host and lab images without a registry
     apt-utils gnupg curl          # build and sign the stand-in for download.docker.com
     python3-docker                # Debian's SDK 5.0.x: the experiment runs on it on every target
@@ -29,16 +29,25 @@ nslab_install_packages() {
             || missing+=("$package")
     done
     [ "${#missing[@]}" -eq 0 ] && return 0
+    nslab_require_root "${0##*/}"
     echo "nslab setup: installing Debian packages: ${missing[*]}"
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
 
-# nslab_start_dockerd — start dockerd (pidfile) unless one answers; the caller stops it with
-# nslab_stop_dockerd (it only stops a dockerd this shell started).
+# nslab_start_dockerd — a Docker engine that answers (lab.provision.controller_setup decides):
+# the running one; else the installed one, started here when there is no service manager; else
+# Debian's docker.io, installed and started. Never docker.io over another engine: a stopped
+# engine under systemd is the admin's to start (one line, exit 2). The caller stops a dockerd
+# started here with nslab_stop_dockerd.
 nslab_started_dockerd=""
 nslab_start_dockerd() {
+    local action
+    action=$(nslab_python -m lab.provision.controller_setup --engine) || exit $?
+    [ "$action" = use ] && return 0
+    [ "$action" = install ] && nslab_install_packages docker.io
     docker info >/dev/null 2>&1 && return 0
+    nslab_require_root "${0##*/}"
     echo "nslab setup: starting dockerd (log: /var/log/nslab-dockerd.log)"
     setsid dockerd --pidfile /var/run/nslab-dockerd.pid >/var/log/nslab-dockerd.log 2>&1 &
     nslab_started_dockerd=$!
@@ -56,16 +65,49 @@ nslab_stop_dockerd() {
     for _ in $(seq 1 60); do kill -0 "$nslab_started_dockerd" 2>/dev/null || break; sleep 1; done
 }
 
+# nslab_python ARGS... — the venv's python when there is one, else Debian's; the checkout's `lab`
+# importable either way (lab.provision.controller_setup needs only the standard library).
+nslab_python() {
+    local python="$nslab_project_dir/.venv/bin/python"
+    [ -x "$python" ] || python=python3
+    PYTHONPATH="$nslab_project_dir${PYTHONPATH:+:$PYTHONPATH}" "$python" "$@"
+}
+
 # nslab_venv [EXTRA] — the project's venv at .venv, with the package (and an extra) installed.
-# pip runs again only when pyproject.toml or the extra changed (a stamp in the venv says).
+# pip runs again only when pyproject.toml changed or the extra is missing (a stamp in the venv
+# says what was installed: a venv with the test extra serves a command that needs none).
 nslab_venv() {
-    local venv="$nslab_project_dir/.venv" spec="." stamp
-    [ -n "${1:-}" ] && spec=".[$1]"
-    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    stamp="$(sha256sum "$nslab_project_dir/pyproject.toml" | cut -d' ' -f1) $spec"
-    if [ "$(cat "$venv/.nslab-installed" 2>/dev/null)" != "$stamp" ]; then
+    local venv="$nslab_project_dir/.venv" extra="${1:-}" spec="." stamp pyproject
+    [ -n "$extra" ] && spec=".[$extra]"
+    if [ ! -x "$venv/bin/python" ]; then
+        nslab_install_packages python3-venv
+        python3 -m venv "$venv"
+    fi
+    pyproject="$(sha256sum "$nslab_project_dir/pyproject.toml" | cut -d' ' -f1)"
+    stamp="$(cat "$venv/.nslab-installed" 2>/dev/null || true)"
+    if [ "$stamp" != "$pyproject $spec" ] && { [ -n "$extra" ] || [ "${stamp%% *}" != "$pyproject" ]; }; then
         (cd "$nslab_project_dir" && "$venv/bin/pip" install -q --disable-pip-version-check -e "$spec")
-        echo "$stamp" >"$venv/.nslab-installed"
+        echo "$pyproject $spec" >"$venv/.nslab-installed"
     fi
     export PATH="$venv/bin:$PATH"
+}
+
+# nslab_setup_for COMMAND... — what `nslab COMMAND...` needs and nothing else: the venv, then the
+# Debian packages and Docker engine lab.provision.controller_setup names after reading the command
+# line with nslab's own parser. An engine it cannot use stops it (exit 2) before any install.
+nslab_setup_for() {
+    local plan key values packages=() engine=none
+    nslab_venv
+    plan=$(nslab_python -m lab.provision.controller_setup "$@") || exit $?
+    while read -r key values; do
+        case "$key" in
+            packages) read -r -a packages <<<"$values" ;;
+            engine) engine=$values ;;
+        esac
+    done <<<"$plan"
+    nslab_install_packages "${packages[@]}"
+    if [ "$engine" != none ]; then
+        trap nslab_stop_dockerd EXIT
+        nslab_start_dockerd
+    fi
 }

@@ -32,8 +32,8 @@ from measure import PROJECT, write_results
 from run_events import RunTimes, read_run
 
 from lab.provision.runs import RunsDir
-from lab.testbed import Testbed, bed
-from lab.testbed.aptcache import start_apt_cache
+from lab.testing import Testbed, bed
+from lab.testing.aptcache import start_apt_cache
 
 # The project parts a run needs; runs/ and reports/ then land in the scratch project.
 PROJECT_PARTS = ("ansible.cfg", "playbooks", "roles")

@@ -3,7 +3,7 @@
     .venv/bin/python bench/install_bench.py [--runs 3]
 
 Each round boots two fresh Debian 12 hosts from the same image: on one the seed's shell steps run
-directly (lab/testbed/seed.py through `docker exec`, the stand-in's URL in place of
+directly (lab/testing/seed.py through `docker exec`, the stand-in's URL in place of
 download.docker.com, apt told to answer yes), on the other `ansible-playbook playbooks/docker.yml`
 (issue 6, item 1). The order alternates between rounds, so a trend in the machine's load or the
 mirror's speed hits both. Both end with the engine answering `docker info`. Writes
@@ -22,8 +22,8 @@ from docker.models.containers import Container
 from lab_hosts import Measured, fresh_hosts, measure, write_inventory
 from measure import PROJECT, ratios, spread, write_results
 
-from lab.testbed import Testbed, bed
-from lab.testbed.seed import seed_script
+from lab.testing import Testbed, bed
+from lab.testing.seed import seed_script
 
 GOAL_RATIO = 1.10  # issue 6, item 1: the role adds no more than 10%
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import docker
 from docker.models.containers import Container
 
-from lab.testbed import Testbed
-from lab.testbed.aptcache import received_bytes
-from lab.testbed.hosts import running_host
+from lab.testing import Testbed
+from lab.testing.aptcache import received_bytes
+from lab.testing.hosts import running_host
 
 SAMPLE_EVERY_S = 0.5
 

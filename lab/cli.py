@@ -20,13 +20,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_runs(commands)
     _add_experiment(commands)
     _add_vm(commands)
+    _add_compare(commands)
     return parser
 
 
 def _add_testbed(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "testbed",
-        help="local stand-in for download.docker.com and Debian 12 test images",
+        help="(developer) the test bed: stand-in for download.docker.com and Debian test hosts",
         description="Build (cached) and start, or stop, the local test bed; `up` prints "
         "shell-sourceable NSLAB_* settings, also written to $NSLAB_CACHE/testbed.env.",
     )
@@ -35,18 +36,26 @@ def _add_testbed(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_testbed(args: argparse.Namespace) -> int:
-    from lab.testbed.bed import run_action
+    from lab.errors import LabError
 
+    # A developer command: the test bed lives in lab.testing, which the wheel leaves out.
+    try:
+        from lab.testing.bed import run_action
+    except ModuleNotFoundError as error:
+        raise LabError(
+            "nslab testbed is a developer command and needs a checkout of nslab "
+            "(the installed package has no test bed): run it as .venv/bin/nslab from the checkout"
+        ) from error
     return run_action(args.action)
 
 
 def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
-        help="rebuild the class summary from fetched reports",
-        description="Read reports/<host>/report.json and status.json for the hosts of a run "
-        "and write index.html, summary.json and summary.csv next to them. Folders of hosts from "
-        "earlier runs stay on disk but are not counted.",
+        help="rebuild the class summary from the reports fetched from each machine",
+        description="Read reports/<host>/report.json and status.json for the machines of a run "
+        "and write index.html (one page for the whole class), summary.json and summary.csv next "
+        "to them. Folders of machines from earlier runs stay on disk but are not counted.",
     )
     parser.add_argument(
         "--reports-dir",
@@ -63,13 +72,19 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         help="a host of the run (repeat it); default: the hosts of the summary already there "
         "whose folders remain, or every host folder when there is no summary yet",
     )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the page (default: Japanese when LANG is ja_*, else English)",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    from lab.report.explain import default_lang
     from lab.summary.command import report
 
-    return report(args.reports_dir, args.hosts)
+    return report(args.reports_dir, args.hosts, args.lang or default_lang())
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:
@@ -99,18 +114,48 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         help="without -i: download.docker.com (docker), the local stand-in (standin), or "
         "docker when it answers, else standin (auto, the default)",
     )
-    parser.add_argument("--limit", help="Ansible host pattern to narrow the inventory")
-    parser.add_argument("--forks", type=int, help="hosts worked on in parallel")
+    parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
+    parser.add_argument("-f", "--forks", type=int, help="hosts worked on in parallel")
     parser.add_argument(
         "-e",
+        "--extra-vars",
         "--extra-var",
         dest="extravars",
         action="append",
         default=[],
-        metavar="KEY=VALUE",
-        help="a role variable (value read as YAML); repeatable",
+        metavar="VARS",
+        help="variables as Ansible takes them: KEY=VALUE (value read as YAML), JSON/YAML, or "
+        "@FILE (may be vault-encrypted); repeatable, a later one wins",
     )
-    parser.add_argument("--check", action="store_true", help="dry run (--check --diff)")
+    parser.add_argument("-C", "--check", action="store_true", help="dry run (--check --diff)")
+    parser.add_argument(
+        "-D",
+        "--diff",
+        action="store_true",
+        help="record what changes in files and templates (the run's stdout under runs/)",
+    )
+    parser.add_argument("-t", "--tags", action="append", default=[], help="only these tags")
+    parser.add_argument("--skip-tags", action="append", default=[], help="all but these tags")
+    connection = parser.add_argument_group("connection and privilege (as ansible-playbook)")
+    connection.add_argument("-u", "--user", help="connect as this user")
+    connection.add_argument(
+        "--private-key", "--key-file", type=Path, help="SSH private key to connect with"
+    )
+    connection.add_argument("-k", "--ask-pass", action="store_true", help="ask the SSH password")
+    connection.add_argument(
+        "-K", "--ask-become-pass", action="store_true", help="ask the become (sudo) password"
+    )
+    connection.add_argument(
+        "--vault-password-file",
+        "--vault-pass-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="file with the Ansible Vault password; repeatable",
+    )
+    connection.add_argument(
+        "-J", "--ask-vault-pass", action="store_true", help="ask the Ansible Vault password"
+    )
     parser.add_argument(
         "--retry-failed",
         action="store_true",
@@ -125,34 +170,36 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_provision(args: argparse.Namespace) -> int:
+    from lab.provision.options import AnsibleOptions
+
+    common = {
+        "project_dir": args.project,
+        "playbook": args.playbook,
+        "limit": args.limit,
+        "forks": args.forks,
+        "extravars": args.extravars,
+        "check": args.check,
+        "retry_failed": args.retry_failed,
+        "keep_runs": args.keep_runs,
+        "options": AnsibleOptions(
+            user=args.user,
+            private_key=args.private_key,
+            ask_pass=args.ask_pass,
+            ask_become_pass=args.ask_become_pass,
+            vault_password_files=tuple(args.vault_password_file),
+            ask_vault_pass=args.ask_vault_pass,
+            tags=tuple(args.tags),
+            skip_tags=tuple(args.skip_tags),
+            diff=args.diff,
+        ),
+    }
     if args.inventory is None:
         from lab.provision.local import provision_local
 
-        return provision_local(
-            project_dir=args.project,
-            source=args.docker_repo,
-            vms=args.vms,
-            playbook=args.playbook,
-            limit=args.limit,
-            forks=args.forks,
-            extravars=args.extravars,
-            check=args.check,
-            retry_failed=args.retry_failed,
-            keep_runs=args.keep_runs,
-        )
+        return provision_local(source=args.docker_repo, vms=args.vms, **common)
     from lab.provision.command import provision_command
 
-    return provision_command(
-        project_dir=args.project,
-        inventory=args.inventory,
-        playbook=args.playbook,
-        limit=args.limit,
-        forks=args.forks,
-        extravars=args.extravars,
-        check=args.check,
-        retry_failed=args.retry_failed,
-        keep_runs=args.keep_runs,
-    )
+    return provision_command(inventory=args.inventory, **common)
 
 
 def _add_runs(commands: argparse._SubParsersAction) -> None:
@@ -173,9 +220,11 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "experiment",
         help="run the two-container namespace experiment on this Docker host (as root)",
-        description="Start two containers the seed's way, compare /proc/PID/ns of host and "
-        "containers, check behaviour from inside, and explain every verdict from this host's "
-        "environment. Exit 0: all matched; 1: mismatches; 2: environment problem.",
+        description="Start two containers the way the course note does (docker run -d ... "
+        "sleep infinity), compare /proc/PID/ns of the host and both containers, check from "
+        "inside what each namespace separates, and explain every result from this machine's "
+        "Docker, kernel and cgroup version. Writes report.json, report.md and report.html. "
+        "Exit 0: everything as expected; 1: something was not; 2: the experiment could not run.",
     )
     parser.add_argument("--image", default="debian:12", help="image to run (default: debian:12)")
     parser.add_argument(
@@ -188,11 +237,23 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         default="container",
         help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("nslab-report"))
     parser.add_argument(
-        "--format", action="append", metavar="json,md,html", help="repeatable; default: all"
+        "--output-dir",
+        type=Path,
+        default=Path("nslab-report"),
+        help="where the report files go (default: ./nslab-report)",
     )
-    parser.add_argument("--lang", choices=["en", "ja"], help="default: from LANG (ja_* -> ja)")
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="json,md,html",
+        help="which report files to write; repeatable (default: all three)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the report (default: Japanese when LANG is ja_*, else English)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="leave the containers running to look at by hand"
     )
@@ -200,14 +261,17 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         "--scenario",
         action="append",
         choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the seed's experiment)",
+        help="repeatable; default: baseline (the course note's experiment); unshare, "
+        "unshare-user: the same namespaces made by util-linux unshare, without Docker; "
+        "all: every one",
     )
     parser.set_defaults(run=_run_experiment)
 
 
 def _run_experiment(args: argparse.Namespace) -> int:
-    from lab.experiment.command import default_lang, experiment_command
+    from lab.experiment.command import experiment_command
     from lab.experiment.run import ExperimentOptions
+    from lab.report.explain import default_lang
 
     options = ExperimentOptions(
         image=args.image,
@@ -235,7 +299,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
     build = actions.add_parser(
         "build", parents=[common], help="build the base image (cached by its inputs)"
     )
-    build.add_argument("--mirror", help="Debian mirror (default: deb.debian.org)")
+    build.add_argument("--mirror", help="Debian mirror (default: the one this machine's apt uses)")
     up = actions.add_parser(
         "up", parents=[common], help="boot N fresh VMs, wait for SSH, write the inventory"
     )
@@ -257,7 +321,10 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
     up.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
     )
-    up.add_argument("--mirror", help="Debian mirror for the base image (default: deb.debian.org)")
+    up.add_argument(
+        "--mirror",
+        help="Debian mirror for the base image (default: the one this machine's apt uses)",
+    )
     actions.add_parser("down", parents=[common], help="stop the VMs, remove overlays and inventory")
     actions.add_parser("status", parents=[common], help="list the VMs")
     parser.set_defaults(run=_run_vm)
@@ -267,6 +334,66 @@ def _run_vm(args: argparse.Namespace) -> int:
     from lab.vm.lifecycle import run_action
 
     return run_action(args.vm_command, vars(args))
+
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "compare",
+        help="measure containers against a VM on this machine (as root)",
+        description="Start N containers from the lab image and boot one VM from the same Debian "
+        "release's cached base image, one after the other, and report side by side the time to a "
+        "running command (to SSH for the VM), disk and memory, with the VM's acceleration (KVM or "
+        "TCG). Writes compare.json, compare.md and compare.html; leaves nothing running.",
+    )
+    parser.add_argument(
+        "--containers", type=int, default=3, help="how many containers to start (default: 3)"
+    )
+    parser.add_argument("--image", default="debian:12", help="image to run (default: debian:12)")
+    parser.add_argument(
+        "--vm-memory", type=int, default=1024, help="MiB for the VM (default: 1024)"
+    )
+    parser.add_argument("--vm-cpus", type=int, default=1, help="vCPUs for the VM (default: 1)")
+    parser.add_argument(
+        "--accel",
+        choices=["auto", "kvm", "tcg"],
+        default="auto",
+        help="auto: KVM if a KVM guest really boots here, else TCG (default: auto)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("nslab-compare"),
+        help="where the report files go (default: ./nslab-compare)",
+    )
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="json,md,html",
+        help="which report files to write; repeatable (default: all three)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the report (default: Japanese when LANG is ja_*, else English)",
+    )
+    parser.set_defaults(run=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from lab.compare.command import CompareOptions, compare_command
+    from lab.compare.machine import VmSettings
+    from lab.report.explain import default_lang
+
+    options = CompareOptions(
+        containers=args.containers,
+        image=args.image,
+        lang=args.lang or default_lang(),
+        vm=VmSettings(args.vm_memory, args.vm_cpus, args.accel, args.timeout),
+    )
+    return compare_command(options, args.output_dir, args.format)
 
 
 def _add_project_option(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import docker
 import docker.errors
 import pytest
 
-from lab.testbed import Testbed, down, up
+from lab.testing import Testbed, down, up
 
 
 @pytest.fixture(scope="session")

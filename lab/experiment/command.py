@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from lab.experiment.errors import EnvironmentProblem
@@ -10,14 +9,6 @@ from lab.experiment.run import ExperimentOptions, run_experiment
 from lab.report.explain import ui
 from lab.report.output import FORMATS, write_reports
 from lab.report.terminal import render_terminal
-
-
-def default_lang() -> str:
-    """Japanese when the student's locale is Japanese (the course material is), else English."""
-    locale = (
-        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
-    )
-    return "ja" if locale.startswith("ja") else "en"
 
 
 def parse_formats(values: list[str] | None) -> list[str]:
@@ -43,7 +34,12 @@ def experiment_command(
     print(render_terminal(report, options.lang))
     for path in written:
         print(f"  {path}")
-    if options.keep:
+    if options.keep and any(s.launcher == "docker" for s in report.scenarios):
         command = f"docker rm -f $(docker ps -aq --filter label=nslab.run={report.run_id})"
         print(ui("kept", options.lang, command=command))
+    kept = [c.host_pid for s in report.scenarios if s.launcher == "unshare" for c in s.containers]
+    if options.keep and kept:
+        # Each is PID 1 of its own PID namespace, which ignores a plain kill (SIGTERM) from
+        # outside; SIGKILL ends it, its namespace and its unshare.
+        print(ui("kept_unshare", options.lang, command="kill -KILL " + " ".join(map(str, kept))))
     return 0 if report.matched else 1

@@ -26,6 +26,8 @@ _FILES = {
     "uid_map": "/proc/self/uid_map",
     "cgroup": "/proc/self/cgroup",
     "sysvipc": "/proc/sysvipc/shm",
+    # Per network namespace, unlike /sys/class/net (which shows the namespace /sys was mounted in).
+    "netdev": "/proc/net/dev",
 }
 _NET = "/sys/class/net/"  # <interface>/address for each interface: the "net" section
 _PROBE = f"""
@@ -97,6 +99,7 @@ def host_probe(proc_root: str = "/proc", sys_root: str = "/sys") -> dict[str, st
         "mountinfo": (proc / "self/mountinfo").read_text(),
         "uid_map": (proc / "self/uid_map").read_text(),
         "cgroup": (proc / "self/cgroup").read_text(),
+        "netdev": (proc / "self/net/dev").read_text(),
     }
 
 
@@ -188,18 +191,22 @@ def _one_network(a: dict[str, str], b: dict[str, str]) -> bool:
     return main_interface(a) in b["net"].splitlines() and main_interface(b) in a["net"].splitlines()
 
 
+_BETWEEN = "between"
+_ALL_PAIRS = (_BETWEEN, "container1_host", "container2_host")
+
+
 def _compare(
-    namespace, check, probes, relations: Relations, value, same_as=None
+    namespace, check, probes, relations: Relations, value, same_as=None, compared=_ALL_PAIRS
 ) -> list[EvidenceCheck]:
     """container1 vs container2, then each container vs the host: same exactly when shared."""
     values = {role: value(probes[role]) for role in ("host", *CONTAINERS)}
     pairs = [
-        ("between", ("container1", "container2"), not relations.isolated),
+        (_BETWEEN, ("container1", "container2"), not relations.isolated),
         ("container1_host", ("container1", "host"), relations.container1_shares_host),
         ("container2_host", ("container2", "host"), relations.container2_shares_host),
     ]
     results = []
-    for suffix, (a, b), expect_same in pairs:
+    for suffix, (a, b), expect_same in (pair for pair in pairs if pair[0] in compared):
         same = same_as(probes[a], probes[b]) if same_as else values[a] == values[b]
         results.append(
             EvidenceCheck(
@@ -283,6 +290,92 @@ def _cgroup_root(
                 passed=at_root == expect_root
                 and (at_root or any(container_ids[role] in p for p in paths)),
                 detail={role: lines[0] if lines else "", "container_id": container_ids[role][:12]},
+            )
+        )
+    return results
+
+
+def unshare_checks(
+    probes: dict[str, dict[str, str]], expectations: dict[str, Expectation]
+) -> list[EvidenceCheck]:
+    """Pure: the checks for two processes started by `unshare` rather than Docker.
+
+    unshare changes no root file system, plugs in no network device and moves no process to
+    another cgroup, so what shows its namespaces differs from a container's: the /proc it mounts,
+    a network with nothing but loopback, and the cgroup of the process that started it.
+    """
+    found: list[EvidenceCheck] = []
+    if "uts" in expectations:
+        uts = expectations["uts"].relations
+        found += _compare("uts", "hostname", probes, uts, lambda p: p["hostname"])
+    if "net" in expectations:
+        found += _loopback_only(probes, expectations["net"])
+    if "mnt" in expectations:
+        mnt = expectations["mnt"].relations
+        found += _compare("mnt", "proc_mount", probes, mnt, lambda p: proc_mount(p["mountinfo"]))
+    with_host = _ALL_PAIRS[1:]
+    if "user" in expectations:
+        # Two user namespaces with the same mapping read the same uid_map: only the host differs.
+        user = expectations["user"].relations
+        found += _compare(
+            "user", "uid_map", probes, user, lambda p: _normalised(p["uid_map"]), None, with_host
+        )
+    if "pid" in expectations:
+        found += _pid_one(probes, expectations["pid"])
+    if "ipc" in expectations:
+        found.append(_ipc(probes, expectations["ipc"].relations))
+    if "cgroup" in expectations:
+        # Same cgroup as the experiment (unshare moves nobody): same text exactly when shared.
+        cgroup = expectations["cgroup"].relations
+        found += _compare(
+            "cgroup",
+            "self_cgroup",
+            probes,
+            cgroup,
+            lambda p: _normalised(p["cgroup"]),
+            None,
+            with_host,
+        )
+    return found
+
+
+def proc_mount(mountinfo: str) -> str:
+    """The /proc a process sees (the last mount there wins): "mount ID: fstype source options".
+
+    Mount IDs are unique on the whole system, so a /proc mounted in another mount namespace
+    shows a different ID even when everything else about it reads the same.
+    """
+    found = ""
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[4] == "/proc" and " - " in line:
+            found = f"{fields[0]}: {line.split(' - ', 1)[1]}"
+    return found
+
+
+def interfaces(netdev: str) -> list[str]:
+    """Interface names from /proc/net/dev (two header lines, then "name: counters")."""
+    return sorted(line.split(":", 1)[0].strip() for line in netdev.splitlines()[2:] if ":" in line)
+
+
+def _loopback_only(probes, expectation: Expectation) -> list[EvidenceCheck]:
+    """A new network namespace starts with nothing but its own loopback device."""
+    host = interfaces(probes["host"]["netdev"])
+    results = []
+    for role in CONTAINERS:
+        seen = interfaces(probes[role]["netdev"])
+        expected = "host_interfaces" if expectation.memberships[role] == "host" else "loopback_only"
+        observed = (
+            "loopback_only" if seen == ["lo"] else "host_interfaces" if seen == host else "other"
+        )
+        results.append(
+            EvidenceCheck(
+                namespace="net",
+                check=f"net.loopback_only.{role}",
+                expected=expected,
+                observed=observed,
+                passed=observed == expected,
+                detail={role: " ".join(seen), "host": " ".join(host)},
             )
         )
     return results

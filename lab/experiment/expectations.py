@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from lab.experiment.scenarios import ContainerSpec
+from lab.experiment.scenarios import UNSHARE_FLAGS, ContainerSpec, ProcessSpec, UnshareSpec
 from lab.report.model import Expectation, Fingerprint, Reason, Relations
 
-# Engine releases that changed a default (see DESIGN.md, "Docker versions in the wild").
+# Engine releases that changed a default (docs/architecture.md, "Docker versions the report
+# knows").
 CGROUPNS_ENGINE = (20, 10)  # cgroup namespaces: private by default on cgroup v2 hosts
 TIME_NS_ENGINE = (29, 5)  # moby #52326: a private time namespace per container
 TIME_NS_KERNEL = (5, 6)  # CLONE_NEWTIME
@@ -53,7 +54,7 @@ def relations(memberships: dict[str, str]) -> Relations:
 def expect(
     name: str,
     fingerprint: Fingerprint,
-    specs: dict[str, ContainerSpec],
+    specs: dict[str, ProcessSpec],
     reported_cgroupns: dict[str, str] | None = None,
 ) -> Expectation | None:
     """The expectation for one /proc/<pid>/ns entry, or None for a type nslab knows nothing about.
@@ -65,7 +66,11 @@ def expect(
     per_role: dict[str, tuple[str, Reason]] = {}
     for role in CONTAINERS:
         spec = specs[role]
-        if kind in _MODE_FLAGS:
+        if isinstance(spec, UnshareSpec):
+            if kind not in UNSHARE_FLAGS:
+                return None
+            per_role[role] = _from_unshare(kind, spec)
+        elif kind in _MODE_FLAGS:
             per_role[role] = _from_mode(kind, spec)
         elif kind == "mnt":
             per_role[role] = ("own", Reason("mnt.own"))
@@ -104,6 +109,16 @@ def _from_mode(kind: str, spec: ContainerSpec) -> tuple[str, Reason]:
     if mode == "shareable":
         return "own", Reason(f"{kind}.shareable", {"flag": f"{flag}={mode}"})
     return "own", Reason(f"{kind}.own")
+
+
+def _from_unshare(kind: str, spec: UnshareSpec) -> tuple[str, Reason]:
+    """unshare(1) makes exactly the namespaces its options ask for; the rest stay its parent's,
+    and the parent here is the experiment itself, in the host's namespaces."""
+    if kind not in spec.namespaces:
+        return "host", Reason("unshare.not_asked", {"kind": kind})
+    if kind == "user":
+        return "own", Reason("unshare.user", {"flag": "--user --map-root-user"})
+    return "own", Reason("unshare.asked", {"flag": UNSHARE_FLAGS[kind], "kind": kind})
 
 
 def default_cgroupns(fingerprint: Fingerprint) -> str:

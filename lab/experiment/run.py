@@ -14,7 +14,7 @@ from typing import Any
 
 import lab
 from lab.experiment import containers as lab_containers
-from lab.experiment import evidence, fingerprint, images
+from lab.experiment import evidence, fingerprint, images, unshare
 from lab.experiment.analysis import analyse
 from lab.experiment.errors import EnvironmentProblem
 from lab.experiment.namespaces import read_namespaces
@@ -49,33 +49,42 @@ def run_experiment(options: ExperimentOptions) -> Report:
             "/proc/PID/ns needs root"
         )
     started, clock = datetime.now(UTC), time.monotonic()
-    client = _connect()
+    client = connect()
     reference, host_refs = fingerprint.host_namespaces()
     facts = fingerprint.collect(client.version(), client.info(), reference, sorted(host_refs))
-    images.ensure_image(client, options.image, options.image_archive)
+    if any(scenario.launcher == "docker" for scenario in scenarios):
+        images.ensure_image(client, options.image, options.image_archive)
     owner = lab_containers.Owner.of(os.getpid(), facts.boot_id)
     if owner is None:
         raise EnvironmentProblem("cannot read this process's own /proc entry; is /proc mounted?")
     lab_containers.remove_leftovers(client, facts.boot_id)
     run_id = secrets.token_hex(4)
-    launcher = lab_containers.Launcher(
-        client, run_id, owner, options.image, options.name_prefix, options.keep
+    launchers = Launchers(
+        lab_containers.Launcher(
+            client, run_id, owner, options.image, options.name_prefix, options.keep
+        ),
+        unshare.UnshareLauncher(run_id, owner.label(), options.keep),
     )
     results: list[ScenarioResult] = []
     finished = False
     with lab_containers.signals_raise():
         try:
             for scenario in scenarios:
+                baseline = next((r for r in results if r.name == "baseline"), None)
                 results.append(
-                    _run_scenario(client, launcher, scenario, facts, host_refs, options.lang)
+                    _run_scenario(
+                        client, launchers, scenario, facts, host_refs, options.lang, baseline
+                    )
                 )
                 if not options.keep:
                     lab_containers.remove_run(client, run_id)
+                    launchers.unshare.stop_all()
             finished = True
         finally:
             # A finished run has removed each scenario's containers already, or keeps them.
             if not finished:
                 with lab_containers.signals_deferred():
+                    launchers.unshare.stop_all()
                     lab_containers.remove_run(client, run_id)
     return Report(
         run_id=run_id,
@@ -89,7 +98,7 @@ def run_experiment(options: ExperimentOptions) -> Report:
     )
 
 
-def _connect() -> Any:
+def connect() -> Any:
     # No pinned API version: the SDK negotiates, which Engine 29 (API >= 1.44 only) needs. Both
     # SDKs (5.0, 7) negotiate while constructing the client: that request is the reachability check.
     try:
@@ -102,16 +111,28 @@ def _connect() -> Any:
     return client
 
 
+@dataclass(frozen=True)
+class Launchers:
+    docker: lab_containers.Launcher
+    unshare: unshare.UnshareLauncher
+
+
 def _run_scenario(
     client: Any,
-    launcher: lab_containers.Launcher,
+    launchers: Launchers,
     scenario: Scenario,
     facts: Fingerprint,
     host_refs: dict[str, NamespaceRef],
     lang: str,
+    baseline: ScenarioResult | None,
 ) -> ScenarioResult:
-    observed = start_and_probe(client, launcher, scenario)
+    if scenario.launcher == "unshare":
+        observed = unshare.start_and_probe(launchers.unshare, scenario)
+    else:
+        observed = start_and_probe(client, launchers.docker, scenario)
     infos = observed.containers
     namespaces = {"host": host_refs} | {c.role: read_namespaces(c.host_pid) for c in infos}
     probes = {"host": evidence.host_probe()} | observed.probes
-    return analyse(scenario.name, facts, scenario.specs(), infos, namespaces, probes, lang)
+    return analyse(
+        scenario.name, facts, scenario.specs(), infos, namespaces, probes, lang, baseline
+    )

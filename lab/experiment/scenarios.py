@@ -1,7 +1,9 @@
-"""The seed's experiment and the variations that each switch one isolation off (or on).
+"""The course note's experiment and the variations that each switch one isolation off (or on).
 
-A scenario says only how the two containers are started. What that changes in the predictions
-follows from the modes in expectations.py, so a new scenario needs no new prediction code.
+A scenario says only how its two processes are started: as Docker containers (ContainerSpec) or,
+to show that namespaces are a Linux feature of their own, by util-linux `unshare` (UnshareSpec).
+What that changes in the predictions follows from the modes and flags in expectations.py, so a
+new scenario needs no new prediction code.
 """
 
 from __future__ import annotations
@@ -51,18 +53,68 @@ class ContainerSpec:
         )
 
 
+# `unshare` option per namespace type it can make (util-linux 2.38, Debian 12).
+UNSHARE_FLAGS = {
+    "cgroup": "--cgroup",
+    "ipc": "--ipc",
+    "mnt": "--mount",
+    "net": "--net",
+    "pid": "--pid",
+    "time": "--time",
+    "user": "--user",
+    "uts": "--uts",
+}
+
+
+@dataclass(frozen=True)
+class UnshareSpec:
+    """A process started by `unshare` with a new namespace of each type in `namespaces`."""
+
+    namespaces: frozenset[str]
+
+    @property
+    def joins_first(self) -> bool:
+        return False  # every namespace unshare makes is new; it joins none
+
+    def unshare_args(self) -> list[str]:
+        """The options, in a stable order; a new PID namespace needs --fork (the child is PID 1
+        of it) and its own /proc (--mount-proc) for ps and /proc/1 to show that namespace."""
+        args = [UNSHARE_FLAGS[kind] for kind in sorted(self.namespaces)]
+        if "pid" in self.namespaces:
+            args += ["--fork", "--mount-proc"]
+        if "user" in self.namespaces:
+            args.append("--map-root-user")  # root inside is the caller (root) outside
+        return args
+
+
+ProcessSpec = ContainerSpec | UnshareSpec
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    first: ContainerSpec
-    second: ContainerSpec
+    first: ProcessSpec
+    second: ProcessSpec
 
-    def specs(self) -> dict[str, ContainerSpec]:
+    def specs(self) -> dict[str, ProcessSpec]:
         return {"container1": self.first, "container2": self.second}
+
+    @property
+    def launcher(self) -> str:
+        """ "docker" or "unshare": what starts the two processes."""
+        return "unshare" if isinstance(self.first, UnshareSpec) else "docker"
+
+
+def start_args(spec: ProcessSpec) -> list[str]:
+    """The options a process is started with: `docker run` flags or `unshare` options."""
+    return spec.unshare_args() if isinstance(spec, UnshareSpec) else spec.docker_args()
 
 
 _DEFAULT = ContainerSpec()
 _JOIN_FIRST = f"container:{FIRST}"
+# What Docker gives every container by default, asked for directly (cgroup depends on the host).
+_UNSHARE = UnshareSpec(frozenset({"ipc", "mnt", "net", "pid", "uts"}))
+_UNSHARE_USER = UnshareSpec(_UNSHARE.namespaces | {"user"})
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -87,6 +139,8 @@ SCENARIOS: dict[str, Scenario] = {
             ContainerSpec(cgroupns_mode="private"),
             ContainerSpec(cgroupns_mode="private"),
         ),
+        Scenario("unshare", _UNSHARE, _UNSHARE),
+        Scenario("unshare-user", _UNSHARE_USER, _UNSHARE_USER),
     )
 }
 

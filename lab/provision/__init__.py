@@ -2,17 +2,6 @@
 
 config (checked inputs) -> driver.provision (one run in a fresh runs/<id>/, events folded into
 per-host progress and outcomes) -> the class summary. command.py is what the CLI calls.
+controller_setup says what `./nslab` installs first; it runs on the system python3 before the
+venv exists, so this package imports nothing on its own (ansible-runner is not there yet).
 """
-
-from lab.provision.config import ProvisionConfig, build_config
-from lab.provision.driver import ProvisionResult, provision
-from lab.provision.runs import RunRecord, RunsDir
-
-__all__ = [
-    "ProvisionConfig",
-    "ProvisionResult",
-    "RunRecord",
-    "RunsDir",
-    "build_config",
-    "provision",
-]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from lab.errors import LabError
-from lab.provision.config import DEFAULT_PLAYBOOK, build_config, default_project_dir
+from lab.provision.config import (
+    DEFAULT_PLAYBOOK,
+    build_config,
+    check_project,
+    default_project_dir,
+)
 from lab.provision.driver import ProvisionResult, provision
+from lab.provision.options import NO_OPTIONS, AnsibleOptions, Passwords, ask_passwords
 from lab.provision.runs import DEFAULT_KEEP, RunsDir
 
 
@@ -28,25 +35,37 @@ def provision_command(
     check: bool = False,
     retry_failed: bool = False,
     keep_runs: int = DEFAULT_KEEP,
+    options: AnsibleOptions = NO_OPTIONS,
+    docker_source: str | None = None,
+    ask: Callable[[AnsibleOptions], Passwords] = ask_passwords,
     out: TextIO | None = None,
     display: TextIO | None = None,
 ) -> int:
-    """Provision, write the class summary, print it; 0 only if every host ended ok."""
+    """Provision, write the class summary, print it; 0 only if every host ended ok.
+
+    Passwords (-k, -K, --ask-vault-pass) are asked for first, as ansible-playbook does; then
+    every input is checked before anything connects."""
     out, display = out or sys.stdout, display or sys.stderr
-    project_dir = (project_dir or default_project_dir()).resolve()
+    project_dir = check_project(project_dir or default_project_dir())
     runs = RunsDir(project_dir / "runs", keep=keep_runs)
     if retry_failed:
         limit = _failed_last_time(runs, inventory, limit)
-    config = build_config(
-        project_dir=project_dir,
-        inventory=inventory,
-        playbook=playbook,
-        limit=limit,
-        forks=forks,
-        extravars=extravars,
-        check=check,
-    )
-    result = provision(config, runs, display)
+    passwords = ask(options)
+    with tempfile.TemporaryDirectory(prefix="nslab-private-") as private:
+        config = build_config(
+            project_dir=project_dir,
+            inventory=inventory,
+            playbook=playbook,
+            limit=limit,
+            forks=forks,
+            extravars=extravars,
+            check=check,
+            options=options,
+            passwords=passwords,
+            private_dir=Path(private),
+            docker_source=docker_source,
+        )
+        result = provision(config, runs, display, Path(private))
     # Imported here: the summary renders HTML and is not needed to validate or list runs.
     from lab.summary import write_class_summary
     from lab.summary.render import render_text
@@ -62,12 +81,12 @@ def provision_command(
 def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
     """Earlier runs, oldest first, with how each ended."""
     out = out or sys.stdout
-    runs = RunsDir((project_dir or default_project_dir()).resolve() / "runs")
+    runs = RunsDir(check_project(project_dir or default_project_dir()) / "runs")
     rows = []
     for run in runs.runs():
         record = run.load()
         if record is None:
-            rows.append([run.run_id, "unreadable", "", "", ""])
+            rows.append([run.run_id, "unreadable", "", "", "", ""])
             continue
         ok = sum(outcome.status == "ok" for outcome in record.hosts)
         rows.append(
@@ -76,13 +95,14 @@ def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
                 record.status + (" (check)" if record.check else ""),
                 f"{ok}/{len(record.hosts)} ok",
                 ",".join(record.failed_hosts),
+                record.docker_source or "-",
                 Path(record.playbook).name + (f" --limit {record.limit}" if record.limit else ""),
             ]
         )
     if not rows:
         out.write(f"no runs yet in {runs.root}\n")
         return 0
-    _print_table(out, ["RUN", "STATUS", "HOSTS", "FAILED", "PLAYBOOK"], rows)
+    _print_table(out, ["RUN", "STATUS", "HOSTS", "FAILED", "DOCKER", "PLAYBOOK"], rows)
     return 0
 
 

@@ -14,8 +14,21 @@ from typing import Any
 
 import lab
 from lab.errors import LabError
-from lab.provision.extravars import check_known, parse_extravars
-from lab.provision.inventory import check_ssh_keys, select_hosts
+from lab.provision.docker_source import docker_source as docker_source_of
+from lab.provision.extravars import ExtraVarsSource, check_known, load_extravars, merged
+from lab.provision.inventory import Inventory, check_ssh_keys, select_hosts
+from lab.provision.options import (
+    NO_OPTIONS,
+    NO_PASSWORDS,
+    NO_VAULT,
+    AnsibleOptions,
+    Passwords,
+    Vault,
+    check_private_key,
+    open_vault,
+)
+from lab.provision.playbook import target_names
+from lab.provision.secrets import all_strings, is_secret_name, secret_named_values, url_passwords
 
 DEFAULT_PLAYBOOK = "lab.yml"
 REPORTS_DIR_VARIABLE = "namespace_lab_reports_dir"
@@ -34,8 +47,17 @@ class ProvisionConfig:
     hosts: tuple[str, ...]
     limit: str | None = None
     forks: int | None = None
-    extravars: Mapping[str, Any] = field(default_factory=dict)
+    # Every -e merged (secrets included: memory only, never written as they are).
+    extravars: Mapping[str, Any] = field(default_factory=dict, repr=False)
     check: bool = False
+    # Each -e in order, after the project's default for the reports directory.
+    extravars_sources: tuple[ExtraVarsSource, ...] = ()
+    options: AnsibleOptions = NO_OPTIONS
+    passwords: Passwords = NO_PASSWORDS
+    vault: Vault = NO_VAULT
+    # Values that must never reach a file: typed passwords, vaulted and secret-named values.
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
+    docker_source: str = ""
 
     @property
     def ansible_cfg(self) -> Path:
@@ -56,6 +78,18 @@ def default_project_dir() -> Path:
     return Path(lab.__file__).resolve().parent.parent
 
 
+def check_project(project_dir: Path) -> Path:
+    """The project directory, resolved; a ConfigError if it has no ansible.cfg (the settings
+    every run needs; runs/ and reports/ are made there)."""
+    project_dir = project_dir.resolve()
+    if not (project_dir / "ansible.cfg").is_file():
+        raise ConfigError(
+            f"--project {project_dir} is not an nslab project (no ansible.cfg there); pass the "
+            f"nslab checkout, or leave --project out to use {default_project_dir()}"
+        )
+    return project_dir
+
+
 def build_config(
     *,
     project_dir: Path,
@@ -65,23 +99,36 @@ def build_config(
     forks: int | None = None,
     extravars: Sequence[str] = (),
     check: bool = False,
+    options: AnsibleOptions = NO_OPTIONS,
+    passwords: Passwords = NO_PASSWORDS,
+    private_dir: Path | None = None,
+    docker_source: str | None = None,
 ) -> ProvisionConfig:
-    """Check every input; raise a LabError naming the first bad one and how to fix it."""
-    project_dir = project_dir.resolve()
-    if not (project_dir / "ansible.cfg").is_file():
-        raise ConfigError(
-            f"{project_dir} has no ansible.cfg; pass the nslab checkout with --project"
-        )
+    """Check every input; raise a LabError naming the first bad one and how to fix it.
+
+    `private_dir` (0700, outside the run directory) receives a typed vault password for
+    ansible-playbook; `docker_source` overrides what the variables say (the local stand-in).
+    """
+    project_dir = check_project(project_dir)
     if forks is not None and forks < 1:
         raise ConfigError(f"--forks {forks}: give at least 1")
     playbook_path = resolve_playbook(project_dir, playbook)
-    variables = parse_extravars(extravars)
+    check_private_key(options)
+    if passwords.vault and private_dir is None:
+        raise ConfigError("a typed vault password needs a private directory to hand it over")
+    vault = open_vault(options, passwords, private_dir or project_dir)
+    sources = load_extravars(extravars, vault.secrets)
+    variables = merged(sources)
     check_known(variables, project_dir / "roles", playbook_path)
     # Reports land in this project's reports/ unless -e says otherwise: the role's own default
     # follows the playbook's real path, which a project of symlinks would send elsewhere.
-    variables.setdefault(REPORTS_DIR_VARIABLE, str(project_dir / "reports"))
-    selected = select_hosts(inventory.resolve(), project_dir / "ansible.cfg", limit)
-    check_ssh_keys(selected, os.environ, Path.home())
+    if REPORTS_DIR_VARIABLE not in variables:
+        default = ExtraVarsSource({REPORTS_DIR_VARIABLE: str(project_dir / "reports")})
+        sources.insert(0, default)
+        variables = merged(sources)
+    selected = select_hosts(inventory.resolve(), project_dir / "ansible.cfg", limit, vault)
+    check_play_targets(selected, playbook_path)
+    check_ssh_keys(selected, os.environ, Path.home(), options.private_key)
     return ProvisionConfig(
         project_dir=project_dir,
         playbook=playbook_path,
@@ -91,7 +138,39 @@ def build_config(
         forks=forks,
         extravars=variables,
         check=check,
+        extravars_sources=tuple(sources),
+        options=options,
+        passwords=passwords,
+        vault=vault,
+        secret_values=tuple(_secret_values(sources, passwords, vault)),
+        docker_source=docker_source or docker_source_of(selected.hostvars, variables),
     )
+
+
+def check_play_targets(selected: Inventory, playbook: Path) -> None:
+    """Fail before any connection when no selected host is in a group the playbook runs on."""
+    names = target_names(playbook)
+    if names is None or not names:
+        return
+    if names & (set(selected.groups_with_hosts) | set(selected.hosts)):
+        return
+    wanted = " or ".join(sorted(names))
+    raise ConfigError(
+        f"inventory {selected.path} has no host in {wanted}, the group {playbook.name} runs on; "
+        f"put the class machines under [{sorted(names)[0]}] (see inventory/) and run again"
+    )
+
+
+def _secret_values(
+    sources: Sequence[ExtraVarsSource], passwords: Passwords, vault: Vault
+) -> list[str]:
+    values = [*passwords.values(), *vault.secret_values()]
+    values += [value for name, value in os.environ.items() if is_secret_name(name)]
+    for source in sources:
+        values += url_passwords(source.variables) + secret_named_values(source.variables)
+        if source.from_vault:
+            values += all_strings(source.variables)
+    return values
 
 
 def resolve_playbook(project_dir: Path, playbook: str) -> Path:

@@ -1,15 +1,24 @@
 """One provisioning run through ansible-runner's Python API.
 
 The run gets a fresh private_data_dir (see runs.py) so no `env/` file of an earlier run can win
-over this run's arguments; inventory, playbook and ANSIBLE_CONFIG are absolute; `-e` values go
-through a 0600 file outside the run directory that is deleted afterwards, and ansible-runner's
-`env/` files are suppressed, so neither holds a secret once the run is over.
+over this run's arguments; inventory, playbook and ANSIBLE_CONFIG are absolute. Nothing secret
+is written in the run directory (secrets.py says what is secret):
+- inline `-e` values go through 0600 files in a private directory outside the run directory,
+  deleted afterwards (`-e @file` is handed over as it is); ansible-runner's `env/` files are
+  suppressed;
+- SSH and BECOME passwords answer ansible-playbook's prompts (ansible-runner `passwords`);
+- every job event is redacted before ansible-runner writes it, and the run's `stdout` record is
+  written from those redacted events (ansible-runner's own copy of the raw output is
+  suppressed); the `command` record's environment is redacted as soon as it exists;
+- at the end, every file under the run directory is redacted again (partial event files,
+  facts), whatever way the run ended.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,9 +31,11 @@ import ansible_runner
 from lab.errors import LabError
 from lab.provision.config import ProvisionConfig
 from lab.provision.events import EventTracker
+from lab.provision.extravars import ExtraVarsSource
+from lab.provision.options import playbook_arguments, prompt_answers
 from lab.provision.progress import progress_for
 from lab.provision.runs import Run, RunRecord, RunsDir
-from lab.provision.secrets import redact, scrub_command_file
+from lab.provision.secrets import Redactor, scrub_command_file
 from lab.provision.toolpath import path_with_ansible
 from lab.summary.model import HostOutcome
 
@@ -52,9 +63,15 @@ class ProvisionResult:
         return self.run.artifact_dir / "stdout"
 
 
-def provision(config: ProvisionConfig, runs: RunsDir, display: TextIO) -> ProvisionResult:
-    """Run config.playbook on config.hosts; show progress on `display`; record the run."""
+def provision(
+    config: ProvisionConfig, runs: RunsDir, display: TextIO, private_dir: Path | None = None
+) -> ProvisionResult:
+    """Run config.playbook on config.hosts; show progress on `display`; record the run.
+
+    `private_dir` (outside the run directory) receives the inline `-e` files; by default a
+    temporary directory of its own."""
     run = runs.new_run()
+    redactor = Redactor(config.secret_values)
     record = RunRecord(
         run_id=run.run_id,
         started=_now(),
@@ -62,13 +79,20 @@ def provision(config: ProvisionConfig, runs: RunsDir, display: TextIO) -> Provis
         inventory=str(config.inventory),
         limit=config.limit,
         check=config.check,
-        extravars=redact(config.extravars),
+        extravars=redactor.data(dict(config.extravars)),
+        docker_source=config.docker_source,
     )
     run.save(record)
     tracker = EventTracker(config.hosts)
     progress = progress_for(display, list(tracker.hosts.values()))
+    run.artifact_dir.mkdir(parents=True, mode=0o700)
+    stdout = (run.artifact_dir / "stdout").open("w", encoding="utf-8")
 
-    def on_event(event: Mapping[str, Any]) -> bool:
+    def on_event(event: dict[str, Any]) -> bool:
+        redactor.data_in_place(event)
+        if event.get("stdout"):
+            stdout.write(event["stdout"] + "\n")
+            stdout.flush()
         changed = tracker.handle(event)
         if changed is not None:
             progress.update(changed)
@@ -82,7 +106,10 @@ def provision(config: ProvisionConfig, runs: RunsDir, display: TextIO) -> Provis
 
     runner = None
     try:
-        with tempfile.TemporaryDirectory(prefix="nslab-extravars-") as private:
+        with tempfile.TemporaryDirectory(prefix="nslab-extravars-", dir=private_dir) as private:
+            arguments = playbook_arguments(config.options, config.passwords, config.check)
+            arguments += config.vault.arguments()
+            arguments += _extravars_arguments(Path(private), config.extravars_sources)
             runner = ansible_runner.run(
                 private_data_dir=str(run.path),
                 ident=run.run_id,
@@ -91,20 +118,23 @@ def provision(config: ProvisionConfig, runs: RunsDir, display: TextIO) -> Provis
                 inventory=str(config.inventory),
                 limit=config.limit,
                 forks=config.forks,
-                extravars=_extravars_file(Path(private), config.extravars),
-                cmdline="--check --diff" if config.check else None,
+                cmdline=shlex.join(arguments) or None,
+                passwords=prompt_answers(config.passwords),
                 envvars=_environment(config),
                 suppress_env_files=True,
+                suppress_output_file=True,
                 quiet=True,
                 event_handler=on_event,
                 status_handler=on_status,
             )
-        progress.finish()
     finally:
+        progress.finish()  # also on Ctrl-C: the terminal gets its cursor and last counts back
+        stdout.close()
         record.finished = _now()
         record.hosts = list(tracker.outcomes().values())
         record.status = _final_status(runner, tracker)
         run.save(record)
+        redactor.tree(run.path)
         runs.rotate()
     result = ProvisionResult(run, runner.status, runner.rc or 0, tracker.outcomes())
     if not tracker.finished and runner.status == "failed":
@@ -123,13 +153,17 @@ def _environment(config: ProvisionConfig) -> dict[str, str]:
     }
 
 
-def _extravars_file(directory: Path, extravars: Mapping[str, Any]) -> str | None:
-    if not extravars:
-        return None
-    path = directory / "extravars.json"
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(dict(extravars)), encoding="utf-8")
-    return str(path)
+def _extravars_arguments(directory: Path, sources: tuple[ExtraVarsSource, ...]) -> list[str]:
+    """`-e @file` per source, in order: files as given, inline values through 0600 files."""
+    arguments = []
+    for number, source in enumerate(sources):
+        path = source.file
+        if path is None:
+            path = directory / f"extravars-{number}.json"
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(source.variables), encoding="utf-8")
+        arguments += ["-e", f"@{path}"]
+    return arguments
 
 
 def _final_status(runner: Any, tracker: EventTracker) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabError
+from lab.provision.options import NO_VAULT, Vault
 from lab.provision.toolpath import path_with_ansible
 
 # Connections that do not use SSH keys; anything else (ssh, paramiko, the default) does.
@@ -39,14 +40,17 @@ class Inventory:
         return tuple(self.hostvars)
 
 
-def load_inventory(path: Path, ansible_cfg: Path, limit: str | None = None) -> Inventory:
-    """The hosts of `path` (narrowed by `limit`, an Ansible host pattern) with their variables."""
+def load_inventory(
+    path: Path, ansible_cfg: Path, limit: str | None = None, vault: Vault = NO_VAULT
+) -> Inventory:
+    """The hosts of `path` (narrowed by `limit`, an Ansible host pattern) with their variables;
+    vault-encrypted inventory variables are decrypted with the run's vault passwords."""
     if not path.exists():
         raise InventoryError(
             f"inventory {path} does not exist; pass an existing file or directory with -i "
             "(inventory/ holds an example)"
         )
-    listing = _ansible_inventory(path, ansible_cfg, limit)
+    listing = _ansible_inventory(path, ansible_cfg, limit, vault)
     hostvars = {host: {} for host in _hosts_in(listing)}
     for host, variables in listing.get("_meta", {}).get("hostvars", {}).items():
         if host in hostvars:
@@ -57,9 +61,11 @@ def load_inventory(path: Path, ansible_cfg: Path, limit: str | None = None) -> I
     return Inventory(path.resolve(), hostvars, groups)
 
 
-def select_hosts(path: Path, ansible_cfg: Path, limit: str | None) -> Inventory:
+def select_hosts(
+    path: Path, ansible_cfg: Path, limit: str | None, vault: Vault = NO_VAULT
+) -> Inventory:
     """The hosts a run will touch; an empty selection is an error the user can fix."""
-    everything = load_inventory(path, ansible_cfg)
+    everything = load_inventory(path, ansible_cfg, vault=vault)
     if not everything.hosts:
         raise InventoryError(
             f"inventory {path} defines no hosts; add the class machines to it "
@@ -67,7 +73,7 @@ def select_hosts(path: Path, ansible_cfg: Path, limit: str | None) -> Inventory:
         )
     if limit is None:
         return everything
-    selected = load_inventory(path, ansible_cfg, limit)
+    selected = load_inventory(path, ansible_cfg, limit, vault)
     if not selected.hosts:
         raise InventoryError(
             f"--limit {limit!r} matches no host in {path}; groups with hosts: "
@@ -76,13 +82,18 @@ def select_hosts(path: Path, ansible_cfg: Path, limit: str | None) -> Inventory:
     return selected
 
 
-def check_ssh_keys(inventory: Inventory, environ: Mapping[str, str], home: Path) -> None:
-    """Fail before the run if an SSH host names a key file that is missing, or has no key at all."""
+def check_ssh_keys(
+    inventory: Inventory, environ: Mapping[str, str], home: Path, private_key: Path | None = None
+) -> None:
+    """Fail before the run if an SSH host names a key file that is missing, or has no key at all.
+
+    A host's own key variable wins over --private-key (`private_key`), which wins over
+    ANSIBLE_PRIVATE_KEY_FILE, as in Ansible."""
     for host, variables in inventory.hostvars.items():
         if str(variables.get("ansible_connection", "ssh")) in _KEYLESS_CONNECTIONS:
             continue
         named = next((variables[v] for v in _KEY_VARIABLES if variables.get(v)), None)
-        named = named or environ.get("ANSIBLE_PRIVATE_KEY_FILE")
+        named = named or private_key or environ.get("ANSIBLE_PRIVATE_KEY_FILE")
         if named is not None:
             if "{{" in str(named):
                 continue  # a template: only Ansible can tell what it becomes
@@ -101,8 +112,10 @@ def check_ssh_keys(inventory: Inventory, environ: Mapping[str, str], home: Path)
             )
 
 
-def _ansible_inventory(path: Path, ansible_cfg: Path, limit: str | None) -> dict[str, Any]:
-    command = ["ansible-inventory", "--list", "-i", str(path)]
+def _ansible_inventory(
+    path: Path, ansible_cfg: Path, limit: str | None, vault: Vault
+) -> dict[str, Any]:
+    command = ["ansible-inventory", "--list", "-i", str(path), *vault.arguments()]
     if limit is not None:
         command += ["--limit", limit]
     env = {

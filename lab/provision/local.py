@@ -35,6 +35,8 @@ class DockerSource:
     name: str  # "docker" or "standin"
     description: str
     extravars: tuple[str, ...]
+    # What `nslab runs` shows for the run.
+    record: str
 
 
 def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
@@ -58,15 +60,16 @@ def provision_local(
 
     `provision_options` go to `provision_command` as they are (check, limit, retry_failed, ...).
     """
+    from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
-    from lab.provision.config import default_project_dir
-    from lab.testbed.cache import cache_dir
+    from lab.provision.config import check_project, default_project_dir
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
     out = out or sys.stdout
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
-    project_dir = (project_dir or default_project_dir()).resolve()
+    # Checked before any VM boots: a wrong --project must not leave VMs running.
+    project_dir = check_project(project_dir or default_project_dir())
     cache = cache_dir()
     options = VmOptions(
         cache=cache,
@@ -74,20 +77,23 @@ def provision_local(
         inventory=project_dir / "inventory" / "local.yml",
         count=vms,
     )
-    if _local_vms_answer(options.inventory):
-        out.write(
-            f"nslab: provisioning the running VMs of {options.inventory}; "
-            "`nslab vm down` first for fresh ones\n"
-        )
-    else:
-        up(options)
+    # The Docker source first: a controller whose Docker engine cannot build the stand-in's
+    # image archive stops here, before any VM boots.
     with _docker_source(source, cache) as docker_source:
+        if _local_vms_answer(options.inventory):
+            out.write(
+                f"nslab: provisioning the running VMs of {options.inventory}; "
+                "`nslab vm down` first for fresh ones\n"
+            )
+        else:
+            up(options)
         out.write(f"nslab: Docker Engine from {docker_source.description}\n")
         out.flush()
         status_code = provision_command(
             project_dir=project_dir,
             inventory=options.inventory,
             extravars=[*docker_source.extravars, *extravars],
+            docker_source=docker_source.record,
             out=out,
             **provision_options,
         )
@@ -118,7 +124,10 @@ def _local_vms_answer(inventory: Path) -> bool:
 def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
     if source == "docker" or (source == "auto" and download_docker_com_answers()):
         yield DockerSource(
-            "docker", "download.docker.com (Docker's repository, images from Docker Hub)", ()
+            "docker",
+            "download.docker.com (Docker's repository, images from Docker Hub)",
+            (),
+            "download.docker.com",
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
@@ -133,6 +142,7 @@ def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
                 f"docker_engine_key_checksum=sha256:{key_sha256}",
                 f"namespace_lab_image_archive={archive}",
             ),
+            f"the local stand-in {url}",
         )
 
 
@@ -140,23 +150,18 @@ def _docker_source(source: str, cache: Path) -> Iterator[DockerSource]:
 def _standin_on_loopback(cache: Path) -> Iterator[tuple[str, str, str, Path]]:
     """Build (cached) the stand-in and the lab image archive; serve the stand-in for the run."""
     import docker
-    import docker.errors
 
-    from lab.testbed import images
-    from lab.testbed.cache import locked
-    from lab.testbed.loopback import serve_on_loopback, stop_loopback
-    from lab.testbed.rootfs import debian_mirror
-    from lab.testbed.standin import ensure_standin
+    from lab.build import images
+    from lab.build.cache import locked
+    from lab.build.loopback import serve_on_loopback, stop_loopback
+    from lab.build.rootfs import debian_mirror
+    from lab.build.standin import ensure_standin
+    from lab.provision.controller_setup import require_engine
 
+    require_engine("the local stand-in builds the lab image archive with Docker")
     with locked(cache):
         repo = ensure_standin(cache)
-        try:
-            client = docker.from_env()
-        except docker.errors.DockerException as error:
-            raise LabError(
-                f"the local stand-in needs dockerd to build the lab image archive ({error}); "
-                "start dockerd (./nslab does) and retry"
-            ) from error
+        client = docker.from_env()
         lab_image = images.ensure_image(client, images.lab_recipe(debian_mirror()), cache)
         archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
     pidfile = cache / "standin-loopback.pid"

@@ -1,20 +1,32 @@
-"""Live per-host progress: one redrawn status line per host on a terminal, plain lines otherwise.
+"""Per-host progress of a run: a live panel on a terminal, plain lines otherwise.
 
-ansible-runner calls the event handler from the thread that waits on ansible-playbook, so the
-displays need no locking.
+On a terminal (rich's Live display) the panel never outgrows the screen, whatever the class
+size: one line of counts per state, then as many of the hosts still working as fit, then how
+many more. Each failure is printed once, with its reason, above the panel, so it stays in the
+scrollback; the panel itself is erased at the end and replaced by the final counts.
+
+ansible-runner calls the event handler from the thread that waits on ansible-playbook, and the
+panel is redrawn from that thread only (no refresh thread), so the displays need no locking.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
+from collections import Counter
 from typing import Protocol, TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.text import Text
 
 from lab.provision.events import HostProgress
 
 _MARKS = {"waiting": "·", "running": "▸", "ok": "✓", "failed": "✗", "unreachable": "✗"}
+_STATES = ("ok", "running", "waiting", "failed", "unreachable")
 # Redrawing on every event would flicker and cost CPU on a class of 30 hosts.
 _REDRAW_INTERVAL = 0.1
+# The counts line, the "more" line, and the line the cursor rests on.
+_PANEL_FRAME = 3
 
 
 class ProgressDisplay(Protocol):
@@ -34,36 +46,70 @@ def status_line(host: HostProgress, name_width: int) -> str:
     return f"{_MARKS[host.state]} {host.host:<{name_width}}  {counts}  {detail}"
 
 
-class LiveProgress:
-    """Keeps one line per host at the bottom of the terminal and redraws them in place."""
+def counts_line(hosts: list[HostProgress]) -> str:
+    counts = Counter(host.state for host in hosts)
+    parts = [f"{_MARKS[state]} {counts[state]} {state}" for state in _STATES if counts[state]]
+    return f"{len(hosts)} hosts: " + "  ".join(parts)
 
-    def __init__(self, stream: TextIO, hosts: list[HostProgress]) -> None:
-        self.stream = stream
+
+class LiveProgress:
+    """The live panel: counts, the running hosts that fit, failures printed above it."""
+
+    def __init__(self, stream: TextIO, hosts: list[HostProgress], console: Console | None = None):
         self.hosts = {host.host: host for host in hosts}
         self.width = max((len(name) for name in self.hosts), default=0)
-        self.drawn = 0
+        self.console = console or Console(file=stream, highlight=False, emoji=False)
+        self.reported: set[str] = set()
         self.last_draw = 0.0
-        self._draw()
+        self.live = Live(
+            console=self.console,
+            get_renderable=self.panel,
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self.live.start(refresh=True)
 
     def update(self, host: HostProgress) -> None:
         self.hosts[host.host] = host
         self.width = max(self.width, len(host.host))
+        if host.state in ("failed", "unreachable") and host.host not in self.reported:
+            self._report(host)
         if time.monotonic() - self.last_draw >= _REDRAW_INTERVAL or host.state != "running":
             self._draw()
 
     def finish(self) -> None:
-        self._draw()
+        """Report failures only the closing stats revealed, then leave the final counts."""
+        for host in self.hosts.values():
+            if host.state in ("failed", "unreachable") and host.host not in self.reported:
+                self._report(host)
+        self.live.stop()
+        self.console.print(self._line(counts_line(list(self.hosts.values()))))
+
+    def panel(self) -> Group:
+        hosts = list(self.hosts.values())
+        running = [host for host in hosts if host.state == "running"]
+        room = max(1, self.console.size.height - _PANEL_FRAME)
+        shown = running[:room]
+        lines = [self._line(counts_line(hosts))]
+        lines += [self._line(status_line(host, self.width)) for host in shown]
+        if len(running) > len(shown):
+            lines.append(self._line(f"  ... and {len(running) - len(shown)} more running"))
+        return Group(*lines)
+
+    def _report(self, host: HostProgress) -> None:
+        self.reported.add(host.host)
+        # The whole reason, left to the terminal to wrap: it stays in the scrollback.
+        self.live.console.print(Text(status_line(host, self.width)), soft_wrap=True)
 
     def _draw(self) -> None:
-        columns = shutil.get_terminal_size().columns
-        # Cursor up to the first host line, then rewrite each line cleared (ESC[2K).
-        out = f"\x1b[{self.drawn}F" if self.drawn else ""
-        for host in self.hosts.values():
-            out += "\x1b[2K" + status_line(host, self.width)[: columns - 1] + "\n"
-        self.stream.write(out)
-        self.stream.flush()
-        self.drawn = len(self.hosts)
+        self.live.refresh()
         self.last_draw = time.monotonic()
+
+    @staticmethod
+    def _line(text: str) -> Text:
+        return Text(text, no_wrap=True, overflow="ellipsis")
 
 
 class PlainProgress:

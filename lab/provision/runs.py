@@ -34,6 +34,9 @@ class RunRecord:
     limit: str | None
     check: bool
     extravars: dict[str, object]
+    # Where the hosts' Docker Engine comes from (download.docker.com, a mirror, the local
+    # stand-in, Debian's docker.io); "" in records made before nslab said it.
+    docker_source: str = ""
     status: str = "running"
     finished: str | None = None
     hosts: list[HostOutcome] = field(default_factory=list)

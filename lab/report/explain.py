@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from lab.report.messages import CHECKS, LANGUAGES, OUTCOMES, REASONS, SEED_CORRECTION, THIS_HOST, UI
+from lab.report.messages import (
+    CHECKS,
+    DETAIL_KEYS,
+    LANGUAGES,
+    NOTE_CORRECTION,
+    OUTCOMES,
+    REASONS,
+    SCENARIOS,
+    THIS_HOST,
+    UI,
+)
 from lab.report.model import EvidenceCheck, Reason, Report, ScenarioResult
+
+
+def default_lang() -> str:
+    """Japanese when the reader's locale is Japanese (the course note is), else English."""
+    locale = (
+        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    )
+    return "ja" if locale.startswith("ja") else "en"
 
 
 def _lang(lang: str) -> str:
@@ -45,19 +64,30 @@ def outcome(word: str, lang: str) -> str:
     return OUTCOMES[_lang(lang)].get(word, word)
 
 
+def detail_key(key: str, lang: str) -> str:
+    """Where a raw value was read: a container's name stays as it is."""
+    return DETAIL_KEYS[_lang(lang)].get(key, key)
+
+
+def scenario_title(name: str, lang: str) -> str:
+    """What the scenario changes, then the name `--scenario` takes."""
+    title = SCENARIOS[_lang(lang)].get(name)
+    return f"{title} [{name}]" if title else name
+
+
 @dataclass(frozen=True)
 class Conclusion:
-    seed_correction: str
+    note_correction: str
     this_host: str | None
     points: list[str]
 
 
 def conclusion(report: Report, lang: str) -> Conclusion:
-    """The seed corrected, then what the baseline (the seed's experiment) showed on this host."""
+    """The course note corrected, then what the baseline (the note's experiment) showed here."""
     lang = _lang(lang)
     baseline = next((s for s in report.scenarios if s.name == "baseline"), None)
     if baseline is None:
-        return Conclusion(SEED_CORRECTION[lang], None, [])
+        return Conclusion(NOTE_CORRECTION[lang], None, [])
     words = THIS_HOST[lang]
     docker = report.fingerprint.docker
     summary = words["summary"].format(
@@ -74,7 +104,7 @@ def conclusion(report: Report, lang: str) -> Conclusion:
     for row in baseline.namespaces:
         if row.name in shared and row.expected is not None:
             points += [f"{row.name}: {reason_text(r, lang)}" for r in row.expected.reasons]
-    return Conclusion(SEED_CORRECTION[lang], summary, points)
+    return Conclusion(NOTE_CORRECTION[lang], summary, points)
 
 
 def _split(scenario: ScenarioResult) -> tuple[list[str], list[str]]:
@@ -85,3 +115,47 @@ def _split(scenario: ScenarioResult) -> tuple[list[str], list[str]]:
             continue
         (isolated if row.observed.isolated else shared).append(row.name)
     return isolated, shared
+
+
+def without_docker(scenario: ScenarioResult, lang: str) -> list[str]:
+    """For processes started by unshare: who they are, then the tie back to Docker's result."""
+    comparison = scenario.docker_comparison
+    if scenario.launcher != "unshare" or comparison is None:
+        return []
+    unshared, _ = _split(scenario)
+    docker = set(comparison.isolated)
+    sentences = [
+        ui(
+            "docker_same",
+            lang,
+            unshare_types=", ".join(unshared) or THIS_HOST[_lang(lang)]["none"],
+            engine=comparison.engine,
+            docker_types=", ".join(comparison.isolated) or THIS_HOST[_lang(lang)]["none"],
+            source=ui(f"docker_same_{comparison.source}", lang),
+        )
+    ]
+    if only_docker := sorted(docker - set(unshared)):
+        sentences.append(ui("docker_only", lang, types=", ".join(only_docker)))
+    if only_unshare := sorted(set(unshared) - docker):
+        sentences.append(ui("unshare_only", lang, types=", ".join(only_unshare)))
+    return [ui("unshare_roles", lang), " ".join(sentences)]
+
+
+def role_names(scenario: ScenarioResult, lang: str) -> dict[str, str]:
+    """How the report names the two roles: containers keep theirs, unshare's are processes."""
+    roles = ("container1", "container2")
+    if scenario.launcher != "unshare":
+        return {role: role for role in roles}
+    return {role: ui(f"role.{role}", lang) for role in roles}
+
+
+def named(text: str, names: dict[str, str]) -> str:
+    """`text` with each role identifier replaced by the name the report gives it."""
+    for role, name in names.items():
+        text = text.replace(role, name)
+    return text
+
+
+def isolated_key(scenario: ScenarioResult) -> str:
+    """The message for the matrix's "isolated between ..." column."""
+    return "isolated_processes" if scenario.launcher == "unshare" else "isolated"

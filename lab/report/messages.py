@@ -43,6 +43,9 @@ REASONS: dict[str, dict[str, str]] = {
         "time.feature_off": "Docker {engine} could create time namespaces on kernel {kernel}, but the engine runs with time-namespaces=false ({source}).",
         "time.private": "Docker {engine} (29.5+) on kernel {kernel} (5.6+) with the time-namespaces feature on: a time namespace per container.",
         "none": "nslab has no prediction for this namespace type.",
+        "unshare.asked": "unshare {flag} asked the kernel for a new {kind} namespace: the same request Docker makes for each container.",
+        "unshare.user": "unshare {flag} made a user namespace in which root is the host's root mapped to UID 0 (uid_map 0 0 1). Docker makes none without userns-remap.",
+        "unshare.not_asked": "No unshare option asked for a new {kind} namespace, so the process keeps its parent's: the host's.",
     },
     "ja": {
         "mnt.own": "Dockerは常にコンテナごとにmount名前空間を作ります（イメージがそのコンテナのルートファイルシステムになります）。",
@@ -74,6 +77,9 @@ REASONS: dict[str, dict[str, str]] = {
         "time.feature_off": "Docker {engine} はカーネル {kernel} 上でtime名前空間を作れますが、エンジンが time-namespaces=false で動いています（{source}）。",
         "time.private": "Docker {engine}（29.5以降）、カーネル {kernel}（5.6以降）、time-namespaces機能が有効なため、コンテナごとにtime名前空間を作ります。",
         "none": "nslabはこの名前空間の種類について予測を持ちません。",
+        "unshare.asked": "unshare {flag} でカーネルに新しい{kind}名前空間を頼みました。Dockerがコンテナごとに行うのと同じ要求です。",
+        "unshare.user": "unshare {flag} でuser名前空間を作りました。その中のrootはホストのrootをUID 0に対応づけたものです（uid_map 0 0 1）。Dockerはuserns-remapなしではこれを作りません。",
+        "unshare.not_asked": "新しい{kind}名前空間を頼むunshareのオプションがないため、このプロセスは親（ホスト）の名前空間に留まります。",
     },
 }
 
@@ -81,7 +87,7 @@ REASONS: dict[str, dict[str, str]] = {
 CHECKS: dict[str, dict[str, str]] = {
     "en": {
         "uts.hostname": "hostname",
-        "net.interfaces": "main network interface (name, MAC) seen from both sides",
+        "net.interfaces": "main network interface (name and MAC address)",
         "mnt.root_mount": "what is mounted on /",
         "user.uid_map": "/proc/self/uid_map",
         "pid.pid1": "PID 1 as seen inside {role}",
@@ -90,10 +96,13 @@ CHECKS: dict[str, dict[str, str]] = {
         "between": "container1 vs container2",
         "container1_host": "container1 vs host",
         "container2_host": "container2 vs host",
+        "mnt.proc_mount": "the /proc each one sees (mount ID: type, source, options)",
+        "net.loopback_only": "network interfaces seen inside {role}",
+        "cgroup.self_cgroup": "/proc/self/cgroup",
     },
     "ja": {
         "uts.hostname": "ホスト名",
-        "net.interfaces": "主なネットワークインターフェース（名前、MAC）が双方から見えるか",
+        "net.interfaces": "主なネットワークインターフェース（名前とMACアドレス）",
         "mnt.root_mount": "/ にマウントされているもの",
         "user.uid_map": "/proc/self/uid_map",
         "pid.pid1": "{role} の中から見たPID 1",
@@ -102,6 +111,9 @@ CHECKS: dict[str, dict[str, str]] = {
         "between": "container1 と container2",
         "container1_host": "container1 とホスト",
         "container2_host": "container2 とホスト",
+        "mnt.proc_mount": "それぞれが見る /proc（マウントID: 種類・ソース・オプション）",
+        "net.loopback_only": "{role} の中から見たネットワークインターフェース",
+        "cgroup.self_cgroup": "/proc/self/cgroup",
     },
 }
 
@@ -117,6 +129,8 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "own_command": "own command (sleep infinity)",
         "host_init": "host's PID 1",
         "other": "something else",
+        "loopback_only": "loopback (lo) only",
+        "host_interfaces": "the host's interfaces",
     },
     "ja": {
         "same": "同じ",
@@ -129,6 +143,42 @@ OUTCOMES: dict[str, dict[str, str]] = {
         "own_command": "自分のコマンド（sleep infinity）",
         "host_init": "ホストのPID 1",
         "other": "その他",
+        "loopback_only": "ループバック（lo）だけ",
+        "host_interfaces": "ホストのインターフェース",
+    },
+}
+
+# The raw values of a behavioural check are keyed by where they were read.
+DETAIL_KEYS: dict[str, dict[str, str]] = {
+    "en": {"host": "host", "container_id": "container ID"},
+    "ja": {"host": "ホスト", "container_id": "コンテナID"},
+}
+
+# What each scenario changes, as a student reads it; the identifier (`--scenario NAME`) follows.
+SCENARIOS: dict[str, dict[str, str]] = {
+    "en": {
+        "baseline": "the course note's experiment (both containers with Docker's defaults)",
+        "pid-host": "container2 started with --pid=host",
+        "net-host": "container2 started with --network=host",
+        "net-container": "container2 joins container1's network (--network container:…)",
+        "ipc-container": "container2 joins container1's IPC namespace (--ipc container:…)",
+        "uts-host": "container2 started with --uts=host",
+        "cgroupns-host": "both containers started with --cgroupns=host",
+        "cgroupns-private": "both containers started with --cgroupns=private",
+        "unshare": "no Docker: two processes started with util-linux unshare (new ipc, mnt, net, pid, uts namespaces)",
+        "unshare-user": "no Docker: two processes started with unshare, a user namespace too (--user --map-root-user)",
+    },
+    "ja": {
+        "baseline": "講義ノートの実験（2つのコンテナともDockerの既定値）",
+        "pid-host": "container2 を --pid=host で起動",
+        "net-host": "container2 を --network=host で起動",
+        "net-container": "container2 が container1 のネットワークに参加（--network container:…）",
+        "ipc-container": "container2 が container1 のipc名前空間に参加（--ipc container:…）",
+        "uts-host": "container2 を --uts=host で起動",
+        "cgroupns-host": "2つのコンテナとも --cgroupns=host で起動",
+        "cgroupns-private": "2つのコンテナとも --cgroupns=private で起動",
+        "unshare": "Dockerなし: util-linuxのunshareで2つのプロセスを起動（新しいipc・mnt・net・pid・uts名前空間）",
+        "unshare-user": "Dockerなし: unshareで2つのプロセスを起動し、user名前空間も作る（--user --map-root-user）",
     },
 }
 
@@ -141,6 +191,26 @@ UI: dict[str, dict[str, str]] = {
         "evidence": "Behavioural evidence",
         "conclusion": "Conclusion",
         "scenario": "Scenario",
+        "fact": "item",
+        "value": "value",
+        "env.hostname": "host name",
+        "env.os": "operating system",
+        "env.kernel": "kernel",
+        "env.boot_id": "boot ID",
+        "env.docker": "Docker Engine",
+        "env.cgroup": "cgroup",
+        "env.cgroup_value": "v{version}, driver {driver}",
+        "env.userns_remap": "userns-remap",
+        "env.rootless": "rootless engine",
+        "env.security_options": "security options",
+        "env.features": "engine feature flags",
+        "env.features_none": "none set",
+        "env.features_unknown": "not visible (dockerd cannot be read from here)",
+        "env.namespace_types": "namespace types on this kernel",
+        "env.image": "image",
+        "env.run": "run",
+        "env.runtime": "ran with",
+        "env.runtime_value": "Python {python}, Docker SDK {sdk}",
         "type": "type",
         "host": "host",
         "isolated": "isolated between containers",
@@ -157,7 +227,7 @@ UI: dict[str, dict[str, str]] = {
         "mismatch": "MISMATCH",
         "unknown": "-",
         "name": "name",
-        "id": "id",
+        "id": "ID",
         "host_pid": "host PID",
         "pid_inside": "PID inside",
         "state": "state",
@@ -165,10 +235,37 @@ UI: dict[str, dict[str, str]] = {
         "none": "(defaults)",
         "all_matched": "Every observation matched its expectation.",
         "mismatches": "{count} mismatch(es): {items}",
-        "host_reference_pid1": "host = PID 1",
-        "host_reference_self": "host = this process (PID {pid}; PID 1's namespaces are not readable here)",
+        "host_reference_pid1": "The host column shows the namespaces of PID 1, the host's first "
+        "process (init): it lives in the host's own namespaces.",
+        "host_reference_self": "The host column shows the namespaces of this process (PID {pid}): "
+        "PID 1's namespaces cannot be read here.",
         "run": "run",
+        "seconds": "{seconds:.1f} s",
+        "terminal_run": "nslab experiment: run {run_id}, image {image}, {duration}",
+        "terminal_host": "{hostname}: {os}, kernel {kernel}, Docker {engine}, cgroup v{cgroup}",
         "kept": "Containers kept. Remove them with: {command}",
+        "diagram_title": "What the two containers share",
+        "diagram_text": "One row per namespace type; the number is the namespace's inode, as "
+        "`ls -l /proc/PID/ns` shows it. One bar across several columns is one namespace they "
+        "share; a box inside a single column is a namespace of its own.",
+        "diagram_host": "host",
+        "diagram_missing": "not on this kernel",
+        "legend_own": "separate (own namespace)",
+        "legend_shared": "shared with the host",
+        "legend_joined": "shared between the containers",
+        "legend_host": "the host's, used by neither container",
+        "legend_mismatch": "not what was expected",
+        "kept_unshare": "Processes started with unshare kept. Stop them with: {command}",
+        "unshare_roles": "process1 and process2 are not containers: they are two ordinary processes (sleep infinity) that util-linux unshare started in new namespaces, with no Docker involved. Their namespaces are read from /proc/PID/ns exactly like the containers' (report.json keeps the roles container1 and container2).",
+        "role.container1": "process1",
+        "role.container2": "process2",
+        "isolated_processes": "isolated between the processes",
+        "unshare_flags": "unshare options",
+        "docker_same": "Docker asks the kernel for the same namespaces. unshare asked here for {unshare_types}; in the course note's experiment Docker {engine} gives each container its own {docker_types} ({source}). Same kernel, same /proc/PID/ns entries: a container is processes in namespaces like these, plus an image as its root file system, a network device and cgroup limits.",
+        "docker_same_observed": "seen in this run",
+        "docker_same_predicted": "predicted for this machine",
+        "docker_only": "Docker also asks for: {types}.",
+        "unshare_only": "unshare also asked for what Docker does not give containers here: {types}.",
     },
     "ja": {
         "title": "nslab: 2つのDockerコンテナの名前空間",
@@ -178,6 +275,26 @@ UI: dict[str, dict[str, str]] = {
         "evidence": "挙動による確認",
         "conclusion": "結論",
         "scenario": "シナリオ",
+        "fact": "項目",
+        "value": "値",
+        "env.hostname": "ホスト名",
+        "env.os": "OS",
+        "env.kernel": "カーネル",
+        "env.boot_id": "ブートID",
+        "env.docker": "Docker Engine",
+        "env.cgroup": "cgroup",
+        "env.cgroup_value": "v{version}、ドライバ {driver}",
+        "env.userns_remap": "userns-remap",
+        "env.rootless": "rootlessモードのエンジン",
+        "env.security_options": "セキュリティオプション",
+        "env.features": "エンジンの機能フラグ",
+        "env.features_none": "設定なし",
+        "env.features_unknown": "確認できません（ここからdockerdを読めません）",
+        "env.namespace_types": "このカーネルの名前空間の種類",
+        "env.image": "イメージ",
+        "env.run": "実行",
+        "env.runtime": "実行環境",
+        "env.runtime_value": "Python {python}、Docker SDK {sdk}",
         "type": "種類",
         "host": "ホスト",
         "isolated": "コンテナ間で分離",
@@ -202,47 +319,76 @@ UI: dict[str, dict[str, str]] = {
         "none": "（既定）",
         "all_matched": "すべての観測が予測と一致しました。",
         "mismatches": "不一致 {count} 件: {items}",
-        "host_reference_pid1": "ホスト = PID 1",
-        "host_reference_self": "ホスト = このプロセス（PID {pid}。ここではPID 1の名前空間を読めません）",
+        "host_reference_pid1": "「ホスト」列は、ホストで最初に起動したプロセス（PID 1、init）の"
+        "名前空間です。PID 1はホスト本来の名前空間にいます。",
+        "host_reference_self": "「ホスト」列は、この実験のプロセス（PID {pid}）の名前空間です。"
+        "ここではPID 1の名前空間を読めないためです。",
         "run": "実行",
+        "seconds": "{seconds:.1f} 秒",
+        "terminal_run": "nslab 実験: 実行 {run_id}、イメージ {image}、{duration}",
+        "terminal_host": "{hostname}: {os}、カーネル {kernel}、Docker {engine}、cgroup v{cgroup}",
         "kept": "コンテナを残しました。削除するには: {command}",
+        "diagram_title": "2つのコンテナが共有しているもの",
+        "diagram_text": "1行が名前空間の種類1つで、数字は `ls -l /proc/PID/ns` に表示される"
+        "名前空間のinode番号です。複数の列にまたがる1本の帯はそれらが共有する1つの名前空間、"
+        "1つの列の中だけの箱はその列だけの名前空間です。",
+        "diagram_host": "ホスト",
+        "diagram_missing": "このカーネルにはありません",
+        "legend_own": "分離（独自の名前空間）",
+        "legend_shared": "ホストと共有",
+        "legend_joined": "コンテナ同士で共有",
+        "legend_host": "ホストだけの名前空間（コンテナは使っていない）",
+        "legend_mismatch": "予測と異なる",
+        "kept_unshare": "unshareで起動したプロセスを残しました。止めるには: {command}",
+        "unshare_roles": "プロセス1とプロセス2はコンテナではありません。Dockerを使わず、util-linuxのunshareが新しい名前空間で起動した普通のプロセス（sleep infinity）2つです。名前空間はコンテナと同じく /proc/PID/ns から読んでいます（report.json ではロール名 container1・container2 のままです）。",
+        "role.container1": "プロセス1",
+        "role.container2": "プロセス2",
+        "isolated_processes": "プロセス間で分離",
+        "unshare_flags": "unshare のオプション",
+        "docker_same": "Dockerもカーネルに同じ名前空間を頼んでいます。ここではunshareが {unshare_types} を頼みました。講義ノートの実験では、Docker {engine} はコンテナごとに {docker_types} を作ります（{source}）。同じカーネル、同じ /proc/PID/ns の項目です。コンテナとは、このような名前空間の中のプロセスに、ルートファイルシステムとしてのイメージ、ネットワークデバイス、cgroupによる制限を加えたものです。",
+        "docker_same_observed": "この実行で観測",
+        "docker_same_predicted": "このマシンについての予測",
+        "docker_only": "Dockerはさらに次も頼みます: {types}。",
+        "unshare_only": "unshareは、ここでDockerがコンテナに与えないものも頼みました: {types}。",
     },
 }
 
-# The seed document's conclusion, corrected. Its facts are the seed's own table (Debian 12.11,
+# The course note's conclusion, corrected. Its facts are the note's own table (Debian 12.11,
 # docker-ce of July 2025, cgroup v2), so this paragraph is fixed; the one about this host is not.
-SEED_CORRECTION: dict[str, str] = {
+NOTE_CORRECTION: dict[str, str] = {
     "en": (
-        "The seed document concludes that all namespaces of the two containers are separated. "
-        "Its own `ls -l /proc/PID/ns` output says otherwise: time (4026531834) and user "
-        "(4026531837) have the same inode in both containers. Those are the host's initial "
-        "namespaces: Docker before Engine 29.5 creates no time namespace, and without "
-        "userns-remap or a rootless engine it creates no user namespace, so root in a container "
-        "is root on the host. Only cgroup, ipc, mnt, net, pid and uts were separated. "
-        "(Its script also assigns pid1 twice and never sets $pid2.)"
+        "The course note concludes that all namespaces of the two containers are separated. "
+        "Its own `ls -l /proc/PID/ns` listing shows otherwise: time (4026531834) and user "
+        "(4026531837) have the same number in both containers. Those are the host's initial "
+        "namespaces, shared by every process that was not given a new one: Docker before "
+        "Engine 29.5 creates no time namespace, and without userns-remap or a rootless engine it "
+        "creates no user namespace, so root in a container is root on the host. Only cgroup, ipc, "
+        "mnt, net, pid and uts were separated. (The note's script also assigns `pid1` twice and "
+        "never sets `$pid2`.)"
     ),
     "ja": (
-        "元の資料は「コンテナ同士すべてのnamespaceが分離されている」と結論づけていますが、"
-        "資料自身の `ls -l /proc/PID/ns` の結果はそうなっていません。time（4026531834）と"
-        "user（4026531837）は両方のコンテナで同じinode番号です。これらはホストの初期名前空間です。"
+        "講義ノートは「コンテナ同士すべてのnamespaceが分離されている」と結論づけていますが、"
+        "講義ノート自身の `ls -l /proc/PID/ns` の結果はそうなっていません。time（4026531834）と"
+        "user（4026531837）は両方のコンテナで同じ番号です。これらはホストの初期名前空間で、"
+        "新しい名前空間を与えられなかったすべてのプロセスが共有しています。"
         "Docker Engine 29.5より前はtime名前空間を作らず、userns-remapやrootlessモードを使わない限り"
         "user名前空間も作らないため、コンテナ内のrootはホストのrootと同じです。"
         "分離されていたのはcgroup、ipc、mnt、net、pid、utsだけです。"
-        "（また、資料のスクリプトは pid1 に2回代入しており、$pid2 は設定されません。）"
+        "（また、講義ノートのスクリプトは `pid1` に2回代入しており、`$pid2` は設定されません。）"
     ),
 }
 
 THIS_HOST: dict[str, dict[str, str]] = {
     "en": {
-        "summary": "On this host ({hostname}: Docker {engine}, cgroup v{cgroup_version}, kernel {kernel}), "
-        "the seed's experiment shows:",
+        "summary": "On this machine ({hostname}: Docker {engine}, cgroup v{cgroup_version}, "
+        "kernel {kernel}), the course note's experiment shows:",
         "isolated": "separated between the two containers: {types}",
         "shared": "shared by both containers (with the host): {types}",
         "none": "none",
     },
     "ja": {
-        "summary": "このホスト（{hostname}: Docker {engine}、cgroup v{cgroup_version}、カーネル {kernel}）"
-        "で資料の実験を行った結果:",
+        "summary": "このマシン（{hostname}: Docker {engine}、cgroup v{cgroup_version}、カーネル {kernel}）"
+        "で講義ノートの実験を行った結果:",
         "isolated": "2つのコンテナ間で分離: {types}",
         "shared": "両方のコンテナで共有（ホストと同じ）: {types}",
         "none": "なし",

@@ -12,7 +12,7 @@ from typing import Any
 
 # Bump the major part when a field is removed or changes meaning; the minor part when fields
 # are added. Readers (the class summary) accept any 1.x.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 # Where a container's namespace of one type lives, as predicted:
 #   host       - the host's namespace (the experiment's reference process)
@@ -204,12 +204,35 @@ class EvidenceCheck:
 
 
 @dataclass(frozen=True)
+class DockerComparison:
+    """For processes started without Docker: what Docker's own containers get on this machine."""
+
+    source: str  # "observed" (this run's baseline scenario) or "predicted" (from the fingerprint)
+    engine: str
+    isolated: list[str]  # base namespace types each container gets of its own
+    shared: list[str]  # base types the containers keep the host's
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DockerComparison:
+        return cls(
+            source=data["source"],
+            engine=data["engine"],
+            isolated=list(data["isolated"]),
+            shared=list(data["shared"]),
+        )
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     name: str
-    docker_args: dict[str, list[str]]  # role -> the extra `docker run` flags it was started with
+    # role -> the options it was started with: extra `docker run` flags, or `unshare` options
+    # when launcher is "unshare" (the field keeps its 1.0 name).
+    docker_args: dict[str, list[str]]
     containers: list[ContainerInfo]
     namespaces: list[NamespaceRow]
     evidence: list[EvidenceCheck]
+    launcher: str = "docker"  # "docker" or "unshare" (util-linux, no Docker involved)
+    docker_comparison: DockerComparison | None = None  # set for launcher "unshare"
 
     @property
     def mismatches(self) -> list[str]:
@@ -225,6 +248,12 @@ class ScenarioResult:
             containers=[ContainerInfo.from_dict(c) for c in data["containers"]],
             namespaces=[NamespaceRow.from_dict(r) for r in data["namespaces"]],
             evidence=[EvidenceCheck.from_dict(e) for e in data["evidence"]],
+            launcher=data.get("launcher", "docker"),  # 1.0 reports ran Docker only
+            docker_comparison=(
+                DockerComparison.from_dict(data["docker_comparison"])
+                if data.get("docker_comparison")
+                else None
+            ),
         )
 
 

@@ -26,9 +26,13 @@ def write_reports(report: Report, output_dir: Path, formats: list[str], lang: st
     written = []
     for fmt in formats:
         path = output_dir / f"report.{fmt}"
-        # Write then rename, so a reader (the role's fetch) never sees half a file.
-        partial = path.with_suffix(path.suffix + ".partial")
-        partial.write_text(renderers[fmt](report), encoding="utf-8")
-        partial.replace(path)
+        write_whole(path, renderers[fmt](report))
         written.append(path)
     return written
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write then rename, so a reader (the role's fetch) never sees half a file."""
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

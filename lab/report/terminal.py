@@ -1,10 +1,20 @@
-"""The summary printed on stdout: the matrix like the seed's `ls -l`, verdicts, mismatches."""
+"""What stdout shows: the matrix like the course note's `ls -l`, verdicts, mismatches."""
 
 from __future__ import annotations
 
 import unicodedata
 
-from lab.report.explain import check_label, conclusion, outcome, ui
+from lab.report.explain import (
+    check_label,
+    conclusion,
+    isolated_key,
+    named,
+    outcome,
+    role_names,
+    scenario_title,
+    ui,
+    without_docker,
+)
 from lab.report.layout import host_reference_text, relations_cells, row_result
 from lab.report.model import Report, ScenarioResult
 
@@ -12,10 +22,22 @@ from lab.report.model import Report, ScenarioResult
 def render_terminal(report: Report, lang: str) -> str:
     fp, docker = report.fingerprint, report.fingerprint.docker
     lines = [
-        f"nslab experiment: {ui('run', lang)} {report.run_id}, image {report.image}, "
-        f"{report.duration_seconds:.1f} s",
-        f"{fp.hostname}: {fp.os_release.get('PRETTY_NAME', '?')}, kernel {fp.kernel}, "
-        f"Docker {docker.server_version}, cgroup v{docker.cgroup_version}",
+        ui(
+            "terminal_run",
+            lang,
+            run_id=report.run_id,
+            image=report.image,
+            duration=ui("seconds", lang, seconds=report.duration_seconds),
+        ),
+        ui(
+            "terminal_host",
+            lang,
+            hostname=fp.hostname,
+            os=fp.os_release.get("PRETTY_NAME", "?"),
+            kernel=fp.kernel,
+            engine=docker.server_version,
+            cgroup=docker.cgroup_version,
+        ),
         host_reference_text(report, lang),
     ]
     for scenario in report.scenarios:
@@ -34,16 +56,18 @@ def render_terminal(report: Report, lang: str) -> str:
 
 
 def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
+    names = role_names(scenario, lang)
+    args = scenario.docker_args
     who = "  ".join(
-        f"{c.role}={c.name} (PID {' '.join([str(c.host_pid), *scenario.docker_args[c.role]])})"
+        f"{names[c.role]}={c.name} (PID {' '.join([str(c.host_pid), *args[c.role]])})"
         for c in scenario.containers
     )
     header = [
         ui("type", lang),
         ui("host", lang),
-        "container1",
-        "container2",
-        ui("isolated", lang),
+        names["container1"],
+        names["container2"],
+        ui(isolated_key(scenario), lang),
         ui("shares_host", lang),
         ui("result", lang),
     ]
@@ -55,13 +79,19 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
             for r in ("host", "container1", "container2")
         ]
         rows.append([row.name, *links, isolated, host, row_result(row, lang)])
-    lines = [f"== {scenario.name} ==  {who}", *_columns([header, *rows])]
+    lines = [
+        f"== {scenario_title(scenario.name, lang)} ==",
+        f"   {who}",
+        *columns([header, *rows]),
+    ]
     passed = sum(e.passed for e in scenario.evidence)
     lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
+    # Processes started without Docker: the sentence that ties them back to Docker's result.
+    lines += without_docker(scenario, lang)[1:]
     for check in scenario.evidence:
         if not check.passed:
             lines.append(
-                f"  {ui('mismatch', lang)}: {check_label(check, lang)}: "
+                f"  {ui('mismatch', lang)}: {named(check_label(check, lang), names)}: "
                 f"{ui('expected', lang)} {outcome(check.expected, lang)}, "
                 f"{ui('observed', lang)} {outcome(check.observed, lang)}"
             )
@@ -74,14 +104,16 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
     return lines
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     # Japanese headers take two terminal columns per character.
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _columns(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+def columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        "  ".join(
+            cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row)
+        ).rstrip()
         for row in rows
     ]

@@ -20,6 +20,7 @@ class ReportsDirMissing(LabError):
 def write_class_summary(
     reports_dir: Path,
     outcomes: Mapping[str, HostOutcome] | None = None,
+    lang: str = "en",
     *,
     hosts: Collection[str] | None = None,
 ) -> ClassSummary:
@@ -44,7 +45,7 @@ def write_class_summary(
     _write(summary.summary_json, render_json(rows, generated_at, counts))
     # utf-8-sig: spreadsheet programs then read student names in any script correctly.
     _write(summary.summary_csv, render_csv(rows), encoding="utf-8-sig")
-    _write(summary.index_html, render_html(rows, generated_at, counts))
+    _write(summary.index_html, render_html(rows, generated_at, counts, lang))
     return summary
 
 

@@ -107,6 +107,7 @@ def _row(reports_dir: Path, host: str, given: HostOutcome | None) -> HostRow:
         verdict=facts.verdict if facts else "no report",
         mismatches=facts.mismatches if facts else (),
         report_link=_report_link(host_dir, host) if facts else None,
+        namespaces=facts.namespaces if facts else (),
     )
 
 

@@ -39,6 +39,16 @@ class HostOutcome:
 
 
 @dataclass(frozen=True)
+class NamespaceCell:
+    """One namespace type on one host, from the report's first (normally the baseline) scenario."""
+
+    name: str
+    isolated: bool | None  # the two containers had different namespaces; None: not observed
+    shares_host: bool | None  # either container was in the host's namespace
+    matched: bool | None  # what was seen was what the host's environment predicts
+
+
+@dataclass(frozen=True)
 class HostRow:
     """One line of the class summary."""
 
@@ -53,6 +63,8 @@ class HostRow:
     mismatches: tuple[str, ...]
     # Relative to the reports directory, so the page still works when the directory is copied.
     report_link: str | None
+    # Per namespace type, for the class matrix; empty without a report.
+    namespaces: tuple[NamespaceCell, ...] = ()
 
     @property
     def docker_installed(self) -> bool:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from lab.build.cache import cache_key
 from lab.progress import say
-from lab.testbed.cache import cache_key
 from lab.vm.errors import VmError
 from lab.vm.image import BaseImage
 

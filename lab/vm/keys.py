@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.testbed.cache import publish_atomically
-from lab.testbed.shell import run
+from lab.build.cache import publish_atomically
+from lab.build.shell import run
 
 
 @dataclass(frozen=True)

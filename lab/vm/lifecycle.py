@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from lab.build.cache import cache_dir, locked
+from lab.build.rootfs import debian_mirror
 from lab.progress import say
-from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import DEFAULT_MIRROR
 from lab.vm import accel, machine
 from lab.vm.errors import VmError
 from lab.vm.image import ADMIN_USER, BaseImage, disk_recipe, ensure_base_image
@@ -33,7 +33,8 @@ class VmOptions:
     accel: str = "auto"
     # Under TCG on a busy 2-core machine boot to SSH takes about a minute; leave ample room.
     boot_timeout_s: float = 600.0
-    mirror: str = DEFAULT_MIRROR
+    # The Debian mirror the controller's own apt uses, unless told otherwise.
+    mirror: str = field(default_factory=debian_mirror)
 
 
 def default_state_dir(cache: Path) -> Path:

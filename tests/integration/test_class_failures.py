@@ -15,8 +15,8 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
+from lab.testing import Testbed
+from lab.testing.hosts import remove_host, start_host
 
 pytestmark = pytest.mark.integration
 

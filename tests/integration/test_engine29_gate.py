@@ -1,6 +1,6 @@
 """Today's docker-ce refuses Engine API versions below 1.44 (Engine 29). Everything that talks to a
 host's engine must negotiate, never pin: proven through a test double of that gate in front of the
-real dockerd (lab/testbed/engine_gate.py)."""
+real dockerd (lab/testing/engine_gate.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import docker
 import docker.errors
 import pytest
 
-from lab.testbed.engine_gate import GateAddress, engine29_gate, too_old_message
+from lab.testing.engine_gate import GateAddress, engine29_gate, too_old_message
 
 pytestmark = pytest.mark.integration
 

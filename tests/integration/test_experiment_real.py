@@ -54,8 +54,9 @@ def lsns(pid: int) -> list[dict]:
     few tries tell that apart from a container process that is really gone.
     """
     for _ in range(3):
+        # --list: a tree would nest an unshare child's PID namespace under its parent's entry.
         result = subprocess.run(
-            ["lsns", "-J", "-p", str(pid)], capture_output=True, text=True, check=False
+            ["lsns", "-J", "--list", "-p", str(pid)], capture_output=True, text=True, check=False
         )
         if result.returncode == 0:
             return json.loads(result.stdout)["namespaces"]
@@ -70,7 +71,7 @@ def test_all_scenarios_match_and_agree_with_lsns(docker_client, tmp_path: Path) 
         assert result.returncode == 0, result.stdout + result.stderr
         jsonschema.validate(report, SCHEMA)
         assert report["summary"] == {"matched": True, "mismatches": []}
-        assert len(report["scenarios"]) == 8
+        assert len(report["scenarios"]) == 10  # eight with Docker, two with unshare
         compared = 0
         for scenario in report["scenarios"]:
             assert all(e["passed"] for e in scenario["evidence"]) and scenario["evidence"]
@@ -80,11 +81,15 @@ def test_all_scenarios_match_and_agree_with_lsns(docker_client, tmp_path: Path) 
                 for ns in oracle:
                     assert rows[ns["type"]]["refs"][container["role"]]["inode"] == ns["ns"]
                     compared += 1
-        assert compared >= 8 * 2 * 8  # every scenario, both containers, every type lsns knows
-        assert "docker rm -f" in result.stdout
+        assert compared >= 10 * 2 * 8  # every scenario, both processes, every type lsns knows
+        assert "docker rm -f" in result.stdout and "kill -KILL" in result.stdout
     finally:
         for container in run_containers(docker_client, report["run_id"]):
             container.remove(force=True)
+        for scenario in report["scenarios"]:
+            if scenario["launcher"] == "unshare":
+                for process in scenario["containers"]:
+                    os.kill(process["host_pid"], signal.SIGKILL)
 
 
 def test_success_leaves_nothing_and_prints_the_matrix(docker_client, tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ import pytest
 from docker.models.containers import Container
 
 from lab.provision.runs import RunsDir
-from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
+from lab.testing import Testbed
+from lab.testing.hosts import remove_host, start_host
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.testbed import Testbed
-from lab.testbed.hosts import running_host
-from lab.testbed.seed import seed_script
+from lab.testing import Testbed
+from lab.testing.hosts import running_host
+from lab.testing.seed import seed_script
 
 pytestmark = pytest.mark.integration
 

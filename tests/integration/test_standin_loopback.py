@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.testbed import Testbed
-from lab.testbed.loopback import serve_on_loopback, stop_loopback
+from lab.build.loopback import serve_on_loopback, stop_loopback
+from lab.testing import Testbed
 
 pytestmark = pytest.mark.integration
 

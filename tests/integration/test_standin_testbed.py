@@ -11,11 +11,11 @@ from pathlib import Path
 import docker
 import pytest
 
-from lab.testbed import Testbed, down, up
-from lab.testbed.bed import render_env
-from lab.testbed.cache import cache_dir
-from lab.testbed.images import KEY_LABEL, archived_key
-from lab.testbed.server import PORT
+from lab.build.cache import cache_dir
+from lab.build.images import KEY_LABEL, archived_key
+from lab.testing import Testbed, down, up
+from lab.testing.bed import render_env
+from lab.testing.server import PORT
 
 pytestmark = pytest.mark.integration
 

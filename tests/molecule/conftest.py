@@ -10,8 +10,8 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.testbed import Testbed
-from lab.testbed.hosts import running_host
+from lab.testing import Testbed
+from lab.testing.hosts import running_host
 
 
 @pytest.fixture(scope="module")

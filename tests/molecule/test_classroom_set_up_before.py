@@ -19,7 +19,7 @@ from docker_engine_host import (
     sh,
 )
 
-from lab.testbed import Testbed
+from lab.testing import Testbed
 
 pytestmark = pytest.mark.molecule
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.testbed import Testbed
+from lab.testing import Testbed
 
 pytestmark = pytest.mark.molecule
 

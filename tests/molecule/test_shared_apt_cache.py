@@ -16,9 +16,9 @@ import pytest
 from docker.models.containers import Container
 from docker_engine_host import apt_configuration, converge, sh
 
-from lab.testbed import Testbed
-from lab.testbed.aptcache import AptCache, received_bytes, start_apt_cache
-from lab.testbed.hosts import running_host
+from lab.testing import Testbed
+from lab.testing.aptcache import AptCache, received_bytes, start_apt_cache
+from lab.testing.hosts import running_host
 
 pytestmark = pytest.mark.molecule
 

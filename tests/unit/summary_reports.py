@@ -22,10 +22,21 @@ ISOLATED = Relations(isolated=True, container1_shares_host=False, container2_sha
 SHARED = Relations(isolated=False, container1_shares_host=True, container2_shares_host=True)
 
 
-def make_report(hostname: str, docker_version: str, mismatched: tuple[str, ...] = ()) -> Report:
-    """The seed scenario on a cgroup v1 host; types named in `mismatched` observe the opposite."""
+# The baseline on a cgroup v1 host, as far as the summary tests need it.
+CGROUP_V1 = {"net": ISOLATED, "cgroup": SHARED, "user": SHARED}
+
+
+def make_report(
+    hostname: str,
+    docker_version: str,
+    mismatched: tuple[str, ...] = (),
+    *,
+    types: dict[str, Relations] = CGROUP_V1,
+    scenario: str = "seed",
+) -> Report:
+    """One scenario with these expectations; types named in `mismatched` observe the opposite."""
     rows = []
-    for name, expected in (("net", ISOLATED), ("cgroup", SHARED), ("user", SHARED)):
+    for name, expected in types.items():
         opposite = SHARED if expected is ISOLATED else ISOLATED
         observed = opposite if name in mismatched else expected
         rows.append(
@@ -53,7 +64,7 @@ def make_report(hostname: str, docker_version: str, mismatched: tuple[str, ...] 
             kernel="6.1.0",
             os_release={"ID": "debian", "VERSION_ID": "12"},
             boot_id="b",
-            host_namespace_types=["cgroup", "net", "user"],
+            host_namespace_types=sorted(types),
             host_reference=HostReference(pid=1, source="pid1"),
             docker=DockerFacts(
                 server_version=docker_version,
@@ -68,7 +79,7 @@ def make_report(hostname: str, docker_version: str, mismatched: tuple[str, ...] 
                 features_source=None,
             ),
         ),
-        scenarios=[ScenarioResult("seed", {}, [], rows, [])],
+        scenarios=[ScenarioResult(scenario, {}, [], rows, [])],
     )
 
 

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from lab.provision.events import EventTracker, failure_message
-from lab.provision.progress import LiveProgress, PlainProgress
+from lab.provision.progress import PlainProgress
 
 
 def event(kind: str, host: str | None = None, task: str = "", **data: Any) -> dict[str, Any]:
@@ -99,19 +99,6 @@ def test_plain_progress_prints_changes_only() -> None:
     assert len(lines) == 2 and "\x1b" not in out.getvalue()
     assert lines[0].startswith("▸ vm1") and lines[0].endswith("Install Docker")
     assert lines[1].startswith("✓ vm1") and lines[1].endswith("done")
-
-
-def test_live_progress_redraws_one_line_per_host() -> None:
-    tracker = EventTracker(["vm1", "vm2"])
-    out = io.StringIO()
-    display = LiveProgress(out, list(tracker.hosts.values()))
-    changed = tracker.handle(event("runner_on_unreachable", "vm2", "Ping", res={"msg": "refused"}))
-    assert changed is not None
-    display.update(changed)
-    text = out.getvalue()
-    # First draw: two lines; the redraw moves the cursor up two lines and rewrites both.
-    assert text.count("\n") == 4 and "\x1b[2F" in text
-    assert text.rstrip("\n").splitlines()[-1].endswith("UNREACHABLE Ping: refused")
 
 
 def test_lab_playbooks_rescue_pattern_keeps_the_first_reason() -> None:

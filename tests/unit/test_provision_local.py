@@ -47,3 +47,13 @@ def test_an_empty_lab_vms_group_is_not_a_running_class(tmp_path: Path) -> None:
 def test_unknown_docker_repo_is_refused_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="--docker-repo mirror: choose one of auto, docker, standin"):
         provision_local(project_dir=tmp_path, source="mirror", vms=1)
+
+
+def test_a_project_that_is_not_one_is_refused_before_any_vm_boots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "cache"
+    monkeypatch.setenv("NSLAB_CACHE", str(state))
+    with pytest.raises(LabError, match=r"is not an nslab project \(no ansible\.cfg there\)"):
+        provision_local(project_dir=tmp_path / "elsewhere", source="standin", vms=1)
+    assert not state.exists(), "nothing may be built or booted"

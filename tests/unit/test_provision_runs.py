@@ -79,17 +79,33 @@ def test_last_record_is_per_inventory_and_skips_unfinished(tmp_path: Path) -> No
 
 
 def test_runs_command_lists_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
     runs = RunsDir(tmp_path / "runs")
     run = runs.new_run()
-    run.save(
-        record_for(
-            run.run_id, "/a.ini", HostOutcome("vm1", "ok"), HostOutcome("vm2", "failed", "x")
-        )
+    record = record_for(
+        run.run_id, "/a.ini", HostOutcome("vm1", "ok"), HostOutcome("vm2", "failed", "x")
     )
+    record.docker_source = "download.docker.com"
+    run.save(record)
+    older_kind = runs.new_run()  # a record from before runs said where Docker came from
+    data = json.loads(record.to_json())
+    del data["docker_source"]
+    (older_kind.path / "run.json").write_text(json.dumps({**data, "run_id": older_kind.run_id}))
     assert main(["runs", "--project", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["RUN", "STATUS", "HOSTS", "FAILED", "PLAYBOOK"]
-    assert lines[1].split() == [run.run_id, "failed", "1/2", "ok", "vm2", "lab.yml"]
+    assert lines[0].split() == ["RUN", "STATUS", "HOSTS", "FAILED", "DOCKER", "PLAYBOOK"]
+    assert lines[1].split() == [
+        run.run_id, "failed", "1/2", "ok", "vm2", "download.docker.com", "lab.yml"
+    ]  # fmt: skip
+    assert lines[2].split()[-2:] == ["-", "lab.yml"]
+
+
+def test_runs_of_a_project_that_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["runs", "--project", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nslab: --project") and "no ansible.cfg there" in err
 
 
 def test_redact_by_name() -> None:

@@ -1,98 +1,93 @@
-"""The class summary page as a real browser renders it (Debian's chromium, headless)."""
+"""The class summary page as a real browser renders it (Debian's chromium, headless): the rows,
+the hosts x namespace types matrix against each host's report.json, sorting, widths, print."""
 
 from __future__ import annotations
 
+import json
 import re
-import shutil
-import struct
-import subprocess
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from summary_reports import make_report, write_host
+from browser import chromium as run_chromium
+from browser import dump_dom, keep_in_docs, measure, needs_chromium, screenshot
+from summary_reports import ISOLATED, SHARED, make_report, write_host
 
 from lab.summary import write_class_summary
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (tests/run installs it)"
-)
+pytestmark = needs_chromium
+
+CGROUP_V2 = dict.fromkeys(("cgroup", "ipc", "mnt", "net", "pid", "uts"), ISOLATED) | {
+    "time": SHARED,
+    "user": SHARED,
+}
+CGROUP_V1 = CGROUP_V2 | {"cgroup": SHARED}
+ENGINE_29_5 = CGROUP_V2 | {"time": ISOLATED}
 
 
-def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-
-
-class RenderedTable(HTMLParser):
-    """Cells of every body row, and every link, from the DOM chromium serialised."""
+class RenderedTables(HTMLParser):
+    """Per table id: body rows as (attributes, cells), each cell (class, text); links; footer."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[list[str]] = []
+        self.rows: dict[str, list[tuple[dict[str, str | None], list[tuple[str, str]]]]] = {}
+        self.footers: dict[str, list[str]] = {}
         self.links: list[str] = []
-        self._in_body = False
-        self._cell: list[str] | None = None
+        self._table = ""
+        self._part = ""
+        self._cell: tuple[str, list[str]] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tbody":
-            self._in_body = True
-        elif tag == "tr" and self._in_body:
-            self.rows.append([])
-        elif tag == "td" and self._in_body:
-            self._cell = []
+        attributes = dict(attrs)
+        if tag == "table":
+            self._table = attributes.get("id") or ""
+        elif tag in ("thead", "tbody", "tfoot"):
+            self._part = tag
+        elif tag == "tr" and self._part == "tbody":
+            self.rows.setdefault(self._table, []).append((attributes, []))
+        elif tag == "td" and self._part in ("tbody", "tfoot"):
+            self._cell = (attributes.get("class") or "", [])
         elif tag == "a":
-            self.links.append(dict(attrs)["href"] or "")
+            self.links.append(attributes["href"] or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "td" and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            text = " ".join("".join(self._cell[1]).split())
+            if self._part == "tbody":
+                self.rows[self._table][-1][1].append((self._cell[0], text))
+            else:
+                self.footers.setdefault(self._table, []).append(text)
             self._cell = None
-        elif tag == "tbody":
-            self._in_body = False
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:
-            self._cell.append(data)
+            self._cell[1].append(data)
+
+
+def rendered(tmp_path: Path, page: Path) -> RenderedTables:
+    tables = RenderedTables()
+    tables.feed(dump_dom(tmp_path, page))
+    return tables
 
 
 @pytest.fixture
-def summary_page(tmp_path: Path) -> Path:
+def class_page(tmp_path: Path) -> Callable[[str], Path]:
     reports = tmp_path / "reports"
-    write_host(
-        reports,
-        "vm-a",
-        report=make_report("vm-a", "29.1.0", mismatched=("cgroup",)),
-        status={
-            "status": "ok",
-            "student_id": "s001",
-            "os": {"distribution": "Debian", "version": "13.2", "codename": "trixie"},
-            "docker_source": "download.docker.com",
-        },
+    bookworm = {"distribution": "Debian", "version": "12.11", "codename": "bookworm"}
+    trixie = {"distribution": "Debian", "version": "13.2", "codename": "trixie"}
+    hosts = (
+        ("vm-a", "s001", "29.5.0", ENGINE_29_5, ("time",), trixie, "download.docker.com"),
+        ("vm-b", "s002", "20.10.24", CGROUP_V1, (), bookworm, "Debian's docker.io"),
+        ("vm-d", "s004", "26.1.5", CGROUP_V2, (), trixie, "download.docker.com"),
     )
-    write_host(
-        reports,
-        "vm-b",
-        report=make_report("vm-b", "20.10.24"),
-        status={
-            "status": "ok",
-            "student_id": "s002",
-            "os": {"distribution": "Debian", "version": "12.11", "codename": "bookworm"},
-            "docker_source": "Debian's docker.io",
-        },
-    )
+    for host, student, version, types, mismatched, release, source in hosts:
+        write_host(
+            reports,
+            host,
+            report=make_report(host, version, mismatched, types=types, scenario="baseline"),
+            status={"status": "ok", "student_id": student, "os": release, "docker_source": source},
+        )
     write_host(
         reports,
         "vm-c",
@@ -102,24 +97,25 @@ def summary_page(tmp_path: Path) -> Path:
             "student_id": "s003",
         },
     )
-    return write_class_summary(reports).index_html
+    return lambda lang: write_class_summary(reports, lang=lang).index_html
 
 
-def test_rendered_page_shows_a_row_per_host(tmp_path: Path, summary_page: Path) -> None:
-    dom = chromium(tmp_path, "--dump-dom", summary_page.as_uri()).stdout
+def test_rendered_page_shows_a_row_per_host(tmp_path: Path, class_page) -> None:
+    page = class_page("en")
+    dom = dump_dom(tmp_path, page)
+    tables = RenderedTables()
+    tables.feed(dom)
 
-    table = RenderedTable()
-    table.feed(dom)
-    assert table.rows == [
+    assert [[text for _, text in cells] for _, cells in tables.rows["hosts"]] == [
         [
             "s001",
             "vm-a",
             "ok",
             "Debian 13.2 (trixie)",
             "download.docker.com",
-            "29.1.0",
+            "29.5.0",
             "mismatches",
-            "seed/namespace:cgroup",
+            "baseline/namespace:time",
             "full report",
         ],
         [
@@ -145,28 +141,112 @@ def test_rendered_page_shows_a_row_per_host(tmp_path: Path, summary_page: Path) 
             "Failed to connect to the host via ssh: <refused>",
             "—",
         ],
+        [
+            "s004",
+            "vm-d",
+            "ok",
+            "Debian 13.2 (trixie)",
+            "download.docker.com",
+            "26.1.5",
+            "matched",
+            "",
+            "full report",
+        ],
     ]
-    # Self-contained: nothing is loaded from anywhere but the page itself.
-    assert not re.search(r"<(link|script|img)\b", dom)
+    # Self-contained: the only script is inline, nothing is loaded from anywhere else.
+    assert not re.search(r"<(link|img|iframe)\b|<script\s+src|https?://", dom)
 
 
-def test_report_links_open_each_hosts_report(tmp_path: Path, summary_page: Path) -> None:
-    table = RenderedTable()
-    table.feed(chromium(tmp_path, "--dump-dom", summary_page.as_uri()).stdout)
+def test_matrix_draws_what_each_hosts_report_says(tmp_path: Path, class_page) -> None:
+    page = class_page("en")
+    tables = rendered(tmp_path, page)
 
-    assert table.links == ["vm-a/report.html", "vm-b/report.html"]
-    for link in table.links:
-        target = (summary_page.parent / link).as_uri()
-        opened = chromium(tmp_path, "--dump-dom", target).stdout
+    drawn = {attributes["data-host"]: cells[2:] for attributes, cells in tables.rows["matrix"]}
+    assert list(drawn) == ["vm-a", "vm-b", "vm-c", "vm-d"]
+    types = sorted(CGROUP_V2)
+    assert drawn["vm-c"] == [("ns none", "—")] * len(types)  # no report, nothing to draw
+    counts = {name: [0, 0, 0] for name in types}
+    for host in ("vm-a", "vm-b", "vm-d"):
+        report = json.loads((page.parent / host / "report.json").read_text())
+        rows = {row["name"]: row for row in report["scenarios"][0]["namespaces"]}
+        for name, (css, text) in zip(types, drawn[host], strict=True):
+            isolated = rows[name]["observed"]["isolated"]
+            matched = rows[name]["match"]
+            assert css.split() == [
+                "ns",
+                "isolated" if isolated else "shared",
+                "matched" if matched else "mismatched",
+            ], (host, name)
+            assert text == ("separate" if isolated else "shared") + ("" if matched else " ⚠")
+            counts[name][0 if isolated else 1] += 1
+            counts[name][2] += not matched
+    assert tables.footers["matrix"] == ["4 hosts"] + [
+        f"{i} separate {s} shared {m} ⚠" for i, s, m in counts.values()
+    ]
+    # vm-a expected a time namespace of its own and saw the host's: shared, and marked.
+    assert counts["time"] == [0, 3, 1] and counts["cgroup"] == [2, 1, 0]
+
+
+ORDER = 'return Array.from(doc.querySelectorAll("#matrix tbody tr")).map(r => r.dataset.host);'
+
+
+def click(header: str, times: int = 1) -> str:
+    return (
+        f'var th = Array.from(doc.querySelectorAll("#matrix thead th"))'
+        f'.find(h => h.textContent === "{header}");'
+        f"for (var i = 0; i < {times}; i++) th.click();" + ORDER
+    )
+
+
+def test_sorting_a_column_puts_what_needs_a_look_first(tmp_path: Path, class_page) -> None:
+    page = class_page("en")
+
+    assert measure(tmp_path, page, 1280, ORDER) == ["vm-a", "vm-b", "vm-c", "vm-d"]
+    # time: the mismatch first, then the hosts that share it, then the host without a report.
+    assert measure(tmp_path, page, 1280, click("time")) == ["vm-a", "vm-b", "vm-d", "vm-c"]
+    assert measure(tmp_path, page, 1280, click("time", 2)) == ["vm-c", "vm-b", "vm-d", "vm-a"]
+    assert measure(tmp_path, page, 1280, click("cgroup")) == ["vm-b", "vm-a", "vm-d", "vm-c"]
+    assert measure(tmp_path, page, 1280, click("Host", 2)) == ["vm-d", "vm-c", "vm-b", "vm-a"]
+
+
+def test_report_links_open_each_hosts_report(tmp_path: Path, class_page) -> None:
+    page = class_page("en")
+    links = rendered(tmp_path, page).links
+
+    assert links == ["vm-a/report.html", "vm-b/report.html", "vm-d/report.html"]
+    for link in links:
+        opened = dump_dom(tmp_path, page.parent / link)
         assert f"report of {link.split('/')[0]}" in opened
 
 
-def test_screenshot_of_the_page(tmp_path: Path, summary_page: Path) -> None:
-    shot = tmp_path / "summary.png"
-    chromium(tmp_path, "--window-size=1280,600", f"--screenshot={shot}", summary_page.as_uri())
-
-    header = shot.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", header[16:24]) == (1280, 600)
-    # A blank page compresses to almost nothing; the table makes it several kilobytes.
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_page_fits_the_screen_and_is_drawn(
+    tmp_path: Path, class_page, lang: str, width: int
+) -> None:
+    page = class_page(lang)
+    # The page never scrolls sideways; a table too wide for a phone scrolls inside its frame.
+    fit = measure(
+        tmp_path,
+        page,
+        width,
+        "return [doc.scrollingElement.scrollWidth, doc.documentElement.clientWidth,"
+        ' doc.querySelector("#matrix").closest(".table-wrap").clientWidth];',
+    )
+    assert fit[0] <= fit[1] and fit[2] <= fit[1]
+    shot = tmp_path / f"summary-{lang}-{width}.png"
+    assert screenshot(tmp_path, page, width, 900, shot) == (width, 900)
+    # A blank page compresses to almost nothing; tables and coloured cells make it much more.
     assert shot.stat().st_size > 20_000
+    if (lang, width) == ("en", 1280):
+        keep_in_docs(shot, "class-summary.png")
+
+
+def test_page_prints(tmp_path: Path, class_page) -> None:
+    pdf = tmp_path / "summary.pdf"
+    run_chromium(
+        tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", class_page("en").as_uri()
+    )
+
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +41,49 @@ def test_ansible_reads_every_connection_setting(tmp_path: Path) -> None:
     assert vm2["student_id"] == "vm2"
     assert vm2["ansible_ssh_private_key_file"] == str(tmp_path / "key" / "id_ed25519")
     # Fresh VMs have new host keys on reused ports: never check or remember them.
-    assert "UserKnownHostsFile=/dev/null" in vm2["ansible_ssh_common_args"]
-    assert "StrictHostKeyChecking=no" in vm2["ansible_ssh_common_args"]
+    assert "UserKnownHostsFile=/dev/null" in vm2["ansible_ssh_args"]
+    assert "StrictHostKeyChecking=no" in vm2["ansible_ssh_args"]
+
+
+def ssh_options_used(inventory: Path, host: str) -> dict[str, str]:
+    """The options of the ssh command Ansible runs for `host` with the project's ansible.cfg,
+    each with the value ssh takes (its first); the port is closed, so Ansible stops there."""
+    project = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [str(VENV_BIN / "ansible"), host, "-i", str(inventory), "-m", "ansible.builtin.ping",
+         "-vvvv"],
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
+             "HOME": str(inventory.parent)},
+        check=False,
+    )  # fmt: skip
+    command = next(line for line in done.stdout.splitlines() if "SSH: EXEC" in line)
+    options: dict[str, str] = {}
+    for name, value in re.findall(r"-o '?([A-Za-z]+)=([^ ']+)", command):
+        options.setdefault(name, value)
+    return options
+
+
+def test_relaxed_ssh_settings_apply_to_the_local_vms_only(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    vms = write_inventory(
+        tmp_path / "local.yml",
+        inventory_document([InventoryHost("vm1", closed, "vm1")], "labadmin", tmp_path / "key"),
+    )
+    vm_ssh = ssh_options_used(vms, "vm1")
+    assert vm_ssh["StrictHostKeyChecking"] == "no"
+    assert vm_ssh["UserKnownHostsFile"] == "/dev/null"
+    assert vm_ssh["PreferredAuthentications"] == "publickey"
+    school = tmp_path / "school.ini"
+    school.write_text(f"[lab_vms]\npc1 ansible_host=127.0.0.1 ansible_port={closed}\n")
+    school_ssh = ssh_options_used(school, "pc1")
+    assert school_ssh["ControlPersist"] == "60s", "the project's ansible.cfg is in use"
+    assert "StrictHostKeyChecking" not in school_ssh
+    assert "UserKnownHostsFile" not in school_ssh
+    assert school_ssh["PreferredAuthentications"] != "publickey"
 
 
 def test_written_inventory_is_yamllint_clean(tmp_path: Path) -> None:

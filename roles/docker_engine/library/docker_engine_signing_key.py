@@ -135,7 +135,7 @@ def packets(data: bytes) -> Iterator[tuple[int, bytes]]:
                     length = ((first - 192) << 8) + data[pos] + 192
                     pos += 1
                 elif first == 255:
-                    length = int.from_bytes(data[pos : pos + 4], "big")
+                    length = int.from_bytes(_take(data, pos, 4), "big")
                     pos += 4
                 else:
                     raise KeyFormatError("partial-length packets cannot occur in a public key")
@@ -145,7 +145,7 @@ def packets(data: bytes) -> Iterator[tuple[int, bytes]]:
                 if length_type == 3:
                     raise KeyFormatError("indeterminate-length packets cannot occur in a key")
                 size = (1, 2, 4)[length_type]
-                length = int.from_bytes(data[pos : pos + size], "big")
+                length = int.from_bytes(_take(data, pos, size), "big")
                 pos += size
             body = data[pos : pos + length]
             if len(body) != length:
@@ -154,6 +154,14 @@ def packets(data: bytes) -> Iterator[tuple[int, bytes]]:
             yield tag, body
     except IndexError as error:
         raise KeyFormatError("the key data is truncated") from error
+
+
+def _take(data: bytes, pos: int, size: int) -> bytes:
+    """A length field; a slice past the end would silently read as a shorter (or zero) length."""
+    field = data[pos : pos + size]
+    if len(field) != size:
+        raise KeyFormatError("the key data is truncated")
+    return field
 
 
 def primary_fingerprints(data: bytes) -> list[str]:

@@ -14,8 +14,8 @@ import docker.errors
 from docker.models.images import Image
 
 from lab.progress import step
-from lab.testbed.cache import cache_key, publish_atomically
-from lab.testbed.rootfs import RootfsSpec, ensure_rootfs
+from lab.build.cache import cache_key, publish_atomically
+from lab.build.rootfs import RootfsSpec, ensure_rootfs
 
 KEY_LABEL = "org.nslab.cache-key"
 # Bump when the way an image is made from its rootfs changes.
@@ -42,20 +42,6 @@ class ImageRecipe:
         return [f"{self.repository}:{tag}" for tag in [*tags, *self.extra_tags]]
 
 
-def host_recipe(mirror: str) -> ImageRecipe:
-    """A fresh Debian 12 "machine": systemd as PID 1, python3 for Ansible, nothing the roles add.
-
-    curl, ca-certificates and gnupg are left out on purpose: the docker_engine role must install
-    what it needs, as on a freshly installed host.
-    """
-    return ImageRecipe(
-        repository="nslab/debian12-host",
-        rootfs=RootfsSpec(include=("systemd-sysv", "dbus", "python3", "iproute2"), mirror=mirror),
-        cmd=("/lib/systemd/systemd",),
-        extra_tags=("latest",),
-    )
-
-
 def lab_recipe(mirror: str) -> ImageRecipe:
     """What the seed runs as `debian` in its two containers: plain minbase with a shell."""
     return ImageRecipe(
@@ -64,15 +50,6 @@ def lab_recipe(mirror: str) -> ImageRecipe:
         cmd=("bash",),
         extra_tags=("12",),
         tag_with_key=False,
-    )
-
-
-def apt_cache_recipe(mirror: str) -> ImageRecipe:
-    """apt-cacher-ng: the shared package cache a class puts in front of its upstream mirrors."""
-    return ImageRecipe(
-        repository="nslab/apt-cacher-ng",
-        rootfs=RootfsSpec(include=("apt-cacher-ng",), mirror=mirror),
-        cmd=("/usr/sbin/apt-cacher-ng", "ForeGround=1"),
     )
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lab.testbed.cache import cache_dir, cache_key, publish_atomically
-from lab.testbed.images import host_recipe, lab_recipe
-from lab.testbed.rootfs import DEFAULT_MIRROR, RootfsSpec, debootstrap_command
+from lab.build.cache import cache_dir, cache_key, publish_atomically
+from lab.build.images import lab_recipe
+from lab.build.rootfs import DEFAULT_MIRROR, RootfsSpec, debootstrap_command
+from lab.testing.recipes import host_recipe
 
 
 def test_cache_key_ignores_mapping_order() -> None:

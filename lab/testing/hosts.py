@@ -1,7 +1,7 @@
 """Debian 12 "machines" as systemd containers: fresh hosts for roles and tests to work on.
 
-`docker run --privileged` fails in this sandbox (no CAP_SYS_RESOURCE); these options are what
-lets systemd boot and an inner dockerd run (see DESIGN.md, "Facts about this environment").
+`docker run --privileged` fails on the project's CI machines (they lack CAP_SYS_RESOURCE); these
+options are what lets systemd boot and an inner dockerd run without it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.testbed.control import (
+from lab.build.control import (
     containerd_io_control,
     containerd_io_version,
     docker_ce_control,

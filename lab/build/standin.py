@@ -22,9 +22,9 @@ from pathlib import Path
 
 from lab.errors import LabError
 from lab.progress import step
-from lab.testbed import control
-from lab.testbed.cache import cache_key, publish_atomically
-from lab.testbed.shell import run
+from lab.build import control
+from lab.build.cache import cache_key, publish_atomically
+from lab.build.shell import run
 
 # Bump when the repository recipe changes, so cached repositories from the old one are not reused.
 RECIPE_VERSION = 1

@@ -13,10 +13,11 @@ from pathlib import Path
 import docker
 from docker.models.containers import Container
 
+from lab.build import images
+from lab.build.cache import cache_dir, locked
+from lab.build.rootfs import debian_mirror
 from lab.errors import LabError
-from lab.testbed import images, server
-from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import debian_mirror
+from lab.testing import recipes, server
 
 PORT = 3142
 CACHE_LABEL = "org.nslab.apt-cache"
@@ -45,7 +46,7 @@ def start_apt_cache(
 ) -> AptCache:
     """Start an empty apt-cacher-ng on `network` (image built once, cached by its inputs)."""
     cache = cache or cache_dir()
-    recipe = images.apt_cache_recipe(debian_mirror())
+    recipe = recipes.apt_cache_recipe(debian_mirror())
     with locked(cache):
         image = images.ensure_image(client, recipe, cache)
     container = client.containers.run(

@@ -10,11 +10,12 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from lab.build import images
+from lab.build.cache import cache_dir, locked
+from lab.build.rootfs import debian_mirror
+from lab.build.standin import ensure_standin
 from lab.errors import LabError
-from lab.testbed import images, server
-from lab.testbed.cache import cache_dir, locked
-from lab.testbed.rootfs import debian_mirror
-from lab.testbed.standin import ensure_standin
+from lab.testing import recipes, server
 
 NETWORK = "nslab-testbed"
 SERVER_NAME = "nslab-standin"
@@ -71,7 +72,7 @@ def up(
     mirror = mirror or debian_mirror()
     client = _docker()
     with locked(cache):
-        host_image = images.ensure_image(client, images.host_recipe(mirror), cache)
+        host_image = images.ensure_image(client, recipes.host_recipe(mirror), cache)
         lab_image = images.ensure_image(client, images.lab_recipe(mirror), cache)
         archive = images.ensure_archive(client, lab_image, cache / "images" / "debian-12.tar")
         repo = ensure_standin(cache)

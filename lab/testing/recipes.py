@@ -1,0 +1,29 @@
+"""Images only the tests and benchmarks use: the Debian test hosts and apt-cacher-ng."""
+
+from __future__ import annotations
+
+from lab.build.images import ImageRecipe
+from lab.build.rootfs import RootfsSpec
+
+
+def host_recipe(mirror: str) -> ImageRecipe:
+    """A fresh Debian 12 "machine": systemd as PID 1, python3 for Ansible, nothing the roles add.
+
+    curl, ca-certificates and gnupg are left out on purpose: the docker_engine role must install
+    what it needs, as on a freshly installed host.
+    """
+    return ImageRecipe(
+        repository="nslab/debian12-host",
+        rootfs=RootfsSpec(include=("systemd-sysv", "dbus", "python3", "iproute2"), mirror=mirror),
+        cmd=("/lib/systemd/systemd",),
+        extra_tags=("latest",),
+    )
+
+
+def apt_cache_recipe(mirror: str) -> ImageRecipe:
+    """apt-cacher-ng: the shared package cache a class puts in front of its upstream mirrors."""
+    return ImageRecipe(
+        repository="nslab/apt-cacher-ng",
+        rootfs=RootfsSpec(include=("apt-cacher-ng",), mirror=mirror),
+        cmd=("/usr/sbin/apt-cacher-ng", "ForeGround=1"),
+    )

@@ -1,0 +1,136 @@
+"""What `./nslab COMMAND` may install: decided from the real command line, never over an engine."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from lab.provision import controller_setup
+from lab.provision.controller_setup import (
+    STANDIN_PACKAGES,
+    VM_PACKAGES,
+    EngineError,
+    SetupPlan,
+    engine_action,
+    plan_for,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["provision", "--help"],
+        ["runs"],
+        ["report"],
+        ["provision", "-i", "class.yml"],
+        ["provision", "--inventory=class.yml", "--docker-repo", "standin"],
+        ["vm", "status"],
+        ["vm", "down"],
+        ["experiment"],
+        ["no-such-command"],
+    ],
+)
+def test_commands_that_need_only_the_venv(argv: list[str]) -> None:
+    assert plan_for(argv) == SetupPlan()
+
+
+def test_vm_build_and_up_need_qemu_and_the_image_tools() -> None:
+    assert plan_for(["vm", "up", "-n", "2"]) == SetupPlan(VM_PACKAGES)
+    assert plan_for(["vm", "build"]) == SetupPlan(VM_PACKAGES)
+
+
+def test_the_built_in_default_needs_an_engine_only_for_the_standin() -> None:
+    standin = plan_for(["provision", "--vms", "2"])
+    assert standin.needs_engine
+    assert set(standin.packages) == set(VM_PACKAGES) | set(STANDIN_PACKAGES)
+    assert plan_for(["provision", "--docker-repo", "docker"]) == SetupPlan(VM_PACKAGES)
+
+
+def test_a_running_engine_is_used_whatever_is_installed() -> None:
+    action = engine_action(answers=True, installed=["docker-ce"], dockerd=None, systemd=True)
+    assert action == "use"
+
+
+def test_docker_io_only_where_no_engine_exists() -> None:
+    assert engine_action(answers=False, installed=[], dockerd=None, systemd=True) == "install"
+
+
+@pytest.mark.parametrize(
+    "installed, dockerd",
+    [
+        (["docker-ce", "docker-ce-cli", "containerd.io"], "/usr/bin/dockerd"),
+        (["containerd.io"], None),
+        (["moby-engine"], "/usr/bin/dockerd"),
+        ([], "/usr/local/bin/dockerd"),
+    ],
+)
+def test_another_engine_is_never_replaced(installed: list[str], dockerd: str | None) -> None:
+    with pytest.raises(EngineError) as raised:
+        engine_action(answers=False, installed=installed, dockerd=dockerd, systemd=True)
+    message = str(raised.value)
+    assert "systemctl start docker" in message
+    assert "never installs Debian's docker.io" in message
+    assert "\n" not in message
+
+
+def test_a_stopped_engine_without_a_service_manager_is_started() -> None:
+    for installed in (["docker.io"], ["docker-ce", "containerd.io"]):
+        action = engine_action(
+            answers=False, installed=installed, dockerd="/usr/sbin/dockerd", systemd=False
+        )
+        assert action == "start"
+
+
+def test_the_shell_wrapper_reads_the_plan_with_the_system_python(tmp_path: Path) -> None:
+    """./nslab asks before the venv exists: the module must run on the standard library alone,
+    and find an engine on DOCKER_HOST without the docker CLI or SDK."""
+    sock_path = tmp_path / "docker.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    server.listen(1)
+
+    def answer_one_ping() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(1024)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+
+    threading.Thread(target=answer_one_ping, daemon=True).start()
+    env = {
+        "PATH": os.defpath,
+        "PYTHONPATH": str(REPO),
+        "DOCKER_HOST": f"unix://{sock_path}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", "lab.provision.controller_setup", "--engine"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    server.close()
+    assert (done.returncode, done.stdout, done.stderr) == (0, "use\n", "")
+
+
+@pytest.mark.parametrize(
+    "action, fix",
+    [("start", "start dockerd"), ("install", "installs Debian's docker.io where no Docker engine")],
+)
+def test_the_standin_says_how_to_get_an_engine(
+    monkeypatch: pytest.MonkeyPatch, action: str, fix: str
+) -> None:
+    """`nslab provision` run without ./nslab: the stand-in stops before any VM, in one line."""
+    monkeypatch.setattr(controller_setup, "current_engine_action", lambda: action)
+    with pytest.raises(EngineError) as raised:
+        controller_setup.require_engine("the local stand-in builds the lab image archive")
+    assert fix in str(raised.value) and "\n" not in str(raised.value)
