@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,6 +85,19 @@ def sh(host: Container, script: str) -> tuple[int, str]:
     return result.exit_code, result.output.decode().strip()
 
 
+def experiment_pulling(inventory: Path, image: str) -> subprocess.CompletedProcess[str]:
+    """experiment.yml with hosts that pull the lab image themselves (an image they lack)."""
+    return ansible_playbook(
+        "playbooks/experiment.yml",
+        "-i",
+        str(inventory),
+        "-e",
+        "namespace_lab_image_source=pull",
+        "-e",
+        f"namespace_lab_image={image}",
+    )
+
+
 def summary_rows(reports: Path) -> dict[str, dict[str, object]]:
     document = json.loads((reports / "summary.json").read_text())
     return {row["host"]: row for row in document["hosts"]}
@@ -120,15 +134,7 @@ def test_experiment_playbook_on_a_host_that_has_docker(
 
 def test_a_host_pull_without_a_route_says_what_to_do(converged: Path) -> None:
     # The test hosts reach no registry at all: Docker's own error, and the ways out.
-    result = ansible_playbook(
-        "playbooks/experiment.yml",
-        "-i",
-        str(converged),
-        "-e",
-        "namespace_lab_image_source=pull",
-        "-e",
-        "namespace_lab_image=debian:bookworm-slim",
-    )
+    result = experiment_pulling(converged, "debian:bookworm-slim")
     output = output_of(result)
 
     assert result.returncode != 0, output
@@ -151,15 +157,7 @@ def test_a_rate_limited_pull_says_what_to_do(converged: Path, host: Container) -
         == 0
     )
 
-    result = ansible_playbook(
-        "playbooks/experiment.yml",
-        "-i",
-        str(converged),
-        "-e",
-        "namespace_lab_image_source=pull",
-        "-e",
-        "namespace_lab_image=127.0.0.1:5000/library/debian:12",
-    )
+    result = experiment_pulling(converged, "127.0.0.1:5000/library/debian:12")
     output = output_of(result)
 
     assert result.returncode != 0, output
