@@ -53,14 +53,24 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
         help="rebuild the class summary from the reports fetched from each machine",
-        description="Read reports/<host>/report.json and status.json for every machine and write "
-        "index.html (one page for the whole class), summary.json and summary.csv next to them.",
+        description="Read reports/<host>/report.json and status.json for the machines of a run "
+        "and write index.html (one page for the whole class), summary.json and summary.csv next "
+        "to them. Folders of machines from earlier runs stay on disk but are not counted.",
     )
     parser.add_argument(
         "--reports-dir",
         type=Path,
         default=Path("reports"),
         help="directory with one folder per host (default: ./reports)",
+    )
+    parser.add_argument(
+        "--host",
+        dest="hosts",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host of the run (repeat it); default: the hosts of the summary already there "
+        "whose folders remain, or every host folder when there is no summary yet",
     )
     parser.add_argument(
         "--lang",
@@ -74,7 +84,7 @@ def _run_report(args: argparse.Namespace) -> int:
     from lab.report.explain import default_lang
     from lab.summary.command import report
 
-    return report(args.reports_dir, args.lang or default_lang())
+    return report(args.reports_dir, args.hosts, args.lang or default_lang())
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:

@@ -32,6 +32,11 @@ from lab.provision.secrets import all_strings, is_secret_name, secret_named_valu
 
 DEFAULT_PLAYBOOK = "lab.yml"
 REPORTS_DIR_VARIABLE = "namespace_lab_reports_dir"
+# What a run writes on the controller, under the work directory unless -e says otherwise.
+WORK_DIR_VARIABLES = {
+    REPORTS_DIR_VARIABLE: "reports",
+    "namespace_lab_controller_image_dir": ".cache/images",
+}
 
 
 class ConfigError(LabError):
@@ -134,13 +139,16 @@ def build_config(
         private_dir=private_dir,
     )
     variables = merged(sources)
-    # Reports land in the work directory's reports/ unless -e says otherwise: the role's own
-    # default follows the playbook's real path, which a project of symlinks would send elsewhere
+    # Reports and the saved lab image land in the work directory unless -e says otherwise: the
+    # role's own defaults follow its real path, which a project of symlinks would send elsewhere
     # and an installed project would put inside the package.
-    if REPORTS_DIR_VARIABLE not in variables:
-        reports = work_dir_of(project_dir) / "reports"
-        default = ExtraVarsSource({REPORTS_DIR_VARIABLE: str(reports)})
-        sources.insert(0, default)
+    defaults = {
+        name: str(work_dir_of(project_dir) / relative)
+        for name, relative in WORK_DIR_VARIABLES.items()
+        if name not in variables
+    }
+    if defaults:
+        sources.insert(0, ExtraVarsSource(defaults))
         variables = merged(sources)
     selected = select_hosts(inventory.resolve(), project_dir / "ansible.cfg", limit, vault)
     check_play_targets(selected, playbook_path)

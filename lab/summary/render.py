@@ -19,6 +19,8 @@ CSV_COLUMNS = (
     "student_id",
     "status",
     "reason",
+    "os_release",
+    "docker_source",
     "docker_installed",
     "docker_version",
     "verdict",
@@ -34,6 +36,8 @@ def row_record(row: HostRow) -> dict[str, object]:
         "student_id": row.student_id,
         "status": row.status,
         "reason": row.reason,
+        "os_release": row.os_release,
+        "docker_source": row.docker_source,
         "docker_installed": row.docker_installed,
         "docker_version": row.docker_version,
         "verdict": row.verdict,
@@ -181,20 +185,31 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 """
 
 
+# The hosts table's columns (message keys of their headers), in the order _html_row fills them.
+HOST_COLUMNS = (
+    "student",
+    "host",
+    "status",
+    "release",
+    "docker_source",
+    "docker",
+    "verdict",
+    "detail",
+    "report",
+)
+
+
 def render_html(
     rows: Sequence[HostRow], generated_at: str, counts: dict[str, int], lang: str = "en"
 ) -> str:
     body_rows = "\n".join(_html_row(row, lang) for row in rows) or (
-        f'<tr><td colspan="7">{_t("no_hosts", lang)}</td></tr>'
+        f'<tr><td colspan="{len(HOST_COLUMNS)}">{_t("no_hosts", lang)}</td></tr>'
     )
     count_items = "".join(
         f"<li>{_t(f'count.{name}', lang)}: <strong>{value}</strong></li>"
         for name, value in counts.items()
     )
-    headers = "".join(
-        f"<th>{_t(key, lang)}</th>"
-        for key in ("student", "host", "status", "docker", "verdict", "detail", "report")
-    )
+    headers = "".join(f"<th>{_t(key, lang)}</th>" for key in HOST_COLUMNS)
     return f"""<!DOCTYPE html>
 <html lang="{html.escape(lang)}">
 <head>
@@ -309,6 +324,8 @@ def _html_row(row: HostRow, lang: str) -> str:
         f"<td>{html.escape(row.student_id or '—')}</td>"
         f"<td>{html.escape(row.host)}</td>"
         f"<td>{_badge('status', row.status, lang)}</td>"
+        f"<td>{html.escape(row.os_release or '—')}</td>"
+        f"<td>{html.escape(row.docker_source or '—')}</td>"
         f"<td>{docker}</td>"
         f"<td>{_badge('verdict', row.verdict, lang)}</td>"
         f'<td class="reason">{html.escape(detail)}</td>'

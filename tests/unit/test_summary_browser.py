@@ -74,17 +74,19 @@ def rendered(tmp_path: Path, page: Path) -> RenderedTables:
 @pytest.fixture
 def class_page(tmp_path: Path) -> Callable[[str], Path]:
     reports = tmp_path / "reports"
+    bookworm = {"distribution": "Debian", "version": "12.11", "codename": "bookworm"}
+    trixie = {"distribution": "Debian", "version": "13.2", "codename": "trixie"}
     hosts = (
-        ("vm-a", "s001", "29.5.0", ENGINE_29_5, ("time",)),
-        ("vm-b", "s002", "20.10.24", CGROUP_V1, ()),
-        ("vm-d", "s004", "26.1.5", CGROUP_V2, ()),
+        ("vm-a", "s001", "29.5.0", ENGINE_29_5, ("time",), trixie, "download.docker.com"),
+        ("vm-b", "s002", "20.10.24", CGROUP_V1, (), bookworm, "Debian's docker.io"),
+        ("vm-d", "s004", "26.1.5", CGROUP_V2, (), trixie, "download.docker.com"),
     )
-    for host, student, version, types, mismatched in hosts:
+    for host, student, version, types, mismatched, release, source in hosts:
         write_host(
             reports,
             host,
             report=make_report(host, version, mismatched, types=types, scenario="baseline"),
-            status={"status": "ok", "student_id": student},
+            status={"status": "ok", "student_id": student, "os": release, "docker_source": source},
         )
     write_host(
         reports,
@@ -105,19 +107,51 @@ def test_rendered_page_shows_a_row_per_host(tmp_path: Path, class_page) -> None:
     tables.feed(dom)
 
     assert [[text for _, text in cells] for _, cells in tables.rows["hosts"]] == [
-        ["s001", "vm-a", "ok", "29.5.0", "mismatches", "baseline/namespace:time", "full report"],
-        ["s002", "vm-b", "ok", "20.10.24", "matched", "", "full report"],
+        [
+            "s001",
+            "vm-a",
+            "ok",
+            "Debian 13.2 (trixie)",
+            "download.docker.com",
+            "29.5.0",
+            "mismatches",
+            "baseline/namespace:time",
+            "full report",
+        ],
+        [
+            "s002",
+            "vm-b",
+            "ok",
+            "Debian 12.11 (bookworm)",
+            "Debian's docker.io",
+            "20.10.24",
+            "matched",
+            "",
+            "full report",
+        ],
         [
             "s003",
             "vm-c",
             "unreachable",
+            "—",
+            "—",
             "not installed / unknown",
             "no report",
             # Markup in a reason is shown as text, never interpreted.
             "Failed to connect to the host via ssh: <refused>",
             "—",
         ],
-        ["s004", "vm-d", "ok", "26.1.5", "matched", "", "full report"],
+        [
+            "s004",
+            "vm-d",
+            "ok",
+            "Debian 13.2 (trixie)",
+            "download.docker.com",
+            "26.1.5",
+            "matched",
+            "",
+            "full report",
+        ],
     ]
     # Self-contained: the only script is inline, nothing is loaded from anywhere else.
     assert not re.search(r"<(link|img|iframe)\b|<script\s+src|https?://", dom)
