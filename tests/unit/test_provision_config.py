@@ -113,6 +113,7 @@ def test_declared_and_connection_variables_are_accepted(project: Path) -> None:
         "demo_role_mirror": "http://m",
         "ansible_user": "root",
         "namespace_lab_reports_dir": str(project.resolve() / "reports"),
+        "namespace_lab_controller_image_dir": str(project.resolve() / ".cache" / "images"),
     }
 
 
