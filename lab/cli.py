@@ -52,8 +52,9 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
         help="rebuild the class summary from fetched reports",
-        description="Read reports/<host>/report.json and status.json for every host and write "
-        "index.html, summary.json and summary.csv next to them.",
+        description="Read reports/<host>/report.json and status.json for the hosts of a run "
+        "and write index.html, summary.json and summary.csv next to them. Folders of hosts from "
+        "earlier runs stay on disk but are not counted.",
     )
     parser.add_argument(
         "--reports-dir",
@@ -61,13 +62,22 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         default=Path("reports"),
         help="directory with one folder per host (default: ./reports)",
     )
+    parser.add_argument(
+        "--host",
+        dest="hosts",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host of the run (repeat it); default: the hosts of the summary already there "
+        "whose folders remain, or every host folder when there is no summary yet",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from lab.summary.command import report
 
-    return report(args.reports_dir)
+    return report(args.reports_dir, args.hosts)
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,16 +18,20 @@ class ReportsDirMissing(LabError):
 
 
 def write_class_summary(
-    reports_dir: Path, outcomes: Mapping[str, HostOutcome] | None = None
+    reports_dir: Path,
+    outcomes: Mapping[str, HostOutcome] | None = None,
+    *,
+    hosts: Collection[str] | None = None,
 ) -> ClassSummary:
-    """Rebuild the class summary in `reports_dir` from what is there (and `outcomes`, if given)."""
+    """Write the class summary of one run in `reports_dir`: the run's `hosts` (or those of
+    `outcomes`; with neither, the hosts of the summary already there) with their reports."""
     reports_dir = Path(reports_dir)
     if not reports_dir.is_dir():
         raise ReportsDirMissing(
             f"no reports directory at {reports_dir}: run playbooks/lab.yml (or nslab provision) "
             "first, or point --reports-dir at the directory holding one folder per host"
         )
-    rows = collect_rows(reports_dir, outcomes)
+    rows = collect_rows(reports_dir, hosts, outcomes)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     counts = count_rows(rows)
     summary = ClassSummary(

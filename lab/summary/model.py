@@ -11,7 +11,7 @@ HostStatus = Literal["ok", "failed", "unreachable", "unknown"]
 HOST_STATUSES: tuple[HostStatus, ...] = ("ok", "failed", "unreachable", "unknown")
 
 # "matched": every observation agreed with its expectation; "mismatches": at least one did not;
-# "no report": the host produced no report in its last run (see its status and reason).
+# "no report": the host produced no report in this run (see its status and reason).
 Verdict = Literal["matched", "mismatches", "no report"]
 
 SUMMARY_SCHEMA = "nslab.class-summary"
@@ -26,6 +26,12 @@ class HostOutcome:
     status: HostStatus
     reason: str = ""
     student_id: str | None = None
+    # The host's release as its facts said (e.g. "Debian 12.11 (bookworm)"), and where its Docker
+    # comes from (download.docker.com, a mirror's URL, or Debian's docker.io).
+    os_release: str | None = None
+    docker_source: str | None = None
+    # sha1 of the report.json the run fetched ("" none; None: not recorded), from the status file.
+    report_sha1: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in HOST_STATUSES:
@@ -40,6 +46,8 @@ class HostRow:
     student_id: str | None
     status: HostStatus
     reason: str
+    os_release: str | None
+    docker_source: str | None
     docker_version: str | None
     verdict: Verdict
     mismatches: tuple[str, ...]

@@ -16,6 +16,8 @@ CSV_COLUMNS = (
     "student_id",
     "status",
     "reason",
+    "os_release",
+    "docker_source",
     "docker_installed",
     "docker_version",
     "verdict",
@@ -31,6 +33,8 @@ def row_record(row: HostRow) -> dict[str, object]:
         "student_id": row.student_id,
         "status": row.status,
         "reason": row.reason,
+        "os_release": row.os_release,
+        "docker_source": row.docker_source,
         "docker_installed": row.docker_installed,
         "docker_version": row.docker_version,
         "verdict": row.verdict,
@@ -108,7 +112,7 @@ td.reason { color: #5a6570; max-width: 32rem; white-space: pre-wrap; }
 
 def render_html(rows: Sequence[HostRow], generated_at: str, counts: dict[str, int]) -> str:
     body_rows = "\n".join(_html_row(row) for row in rows) or (
-        '<tr><td colspan="7">No host reports yet: run playbooks/lab.yml first.</td></tr>'
+        '<tr><td colspan="9">No host reports yet: run playbooks/lab.yml first.</td></tr>'
     )
     count_items = "".join(
         f"<li>{html.escape(name)}: <strong>{value}</strong></li>" for name, value in counts.items()
@@ -126,7 +130,8 @@ def render_html(rows: Sequence[HostRow], generated_at: str, counts: dict[str, in
 <p class="meta">Generated {html.escape(generated_at)}</p>
 <ul class="counts">{count_items}</ul>
 <table>
-<thead><tr><th>Student</th><th>Host</th><th>Status</th><th>Docker</th><th>Verdict</th>
+<thead><tr><th>Student</th><th>Host</th><th>Status</th><th>Release</th><th>Docker from</th>
+<th>Docker</th><th>Verdict</th>
 <th>Mismatches / reason</th><th>Report</th></tr></thead>
 <tbody>
 {body_rows}
@@ -150,6 +155,8 @@ def _html_row(row: HostRow) -> str:
         f"<td>{html.escape(row.student_id or '—')}</td>"
         f"<td>{html.escape(row.host)}</td>"
         f"<td>{_badge(row.status)}</td>"
+        f"<td>{html.escape(row.os_release or '—')}</td>"
+        f"<td>{html.escape(row.docker_source or '—')}</td>"
         f"<td>{docker}</td>"
         f"<td>{_badge(row.verdict)}</td>"
         f'<td class="reason">{html.escape(detail)}</td>'

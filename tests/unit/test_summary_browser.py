@@ -75,13 +75,23 @@ def summary_page(tmp_path: Path) -> Path:
         reports,
         "vm-a",
         report=make_report("vm-a", "29.1.0", mismatched=("cgroup",)),
-        status={"status": "ok", "student_id": "s001"},
+        status={
+            "status": "ok",
+            "student_id": "s001",
+            "os": {"distribution": "Debian", "version": "13.2", "codename": "trixie"},
+            "docker_source": "download.docker.com",
+        },
     )
     write_host(
         reports,
         "vm-b",
         report=make_report("vm-b", "20.10.24"),
-        status={"status": "ok", "student_id": "s002"},
+        status={
+            "status": "ok",
+            "student_id": "s002",
+            "os": {"distribution": "Debian", "version": "12.11", "codename": "bookworm"},
+            "docker_source": "Debian's docker.io",
+        },
     )
     write_host(
         reports,
@@ -101,12 +111,34 @@ def test_rendered_page_shows_a_row_per_host(tmp_path: Path, summary_page: Path) 
     table = RenderedTable()
     table.feed(dom)
     assert table.rows == [
-        ["s001", "vm-a", "ok", "29.1.0", "mismatches", "seed/namespace:cgroup", "full report"],
-        ["s002", "vm-b", "ok", "20.10.24", "matched", "", "full report"],
+        [
+            "s001",
+            "vm-a",
+            "ok",
+            "Debian 13.2 (trixie)",
+            "download.docker.com",
+            "29.1.0",
+            "mismatches",
+            "seed/namespace:cgroup",
+            "full report",
+        ],
+        [
+            "s002",
+            "vm-b",
+            "ok",
+            "Debian 12.11 (bookworm)",
+            "Debian's docker.io",
+            "20.10.24",
+            "matched",
+            "",
+            "full report",
+        ],
         [
             "s003",
             "vm-c",
             "unreachable",
+            "—",
+            "—",
             "not installed / unknown",
             "no report",
             # Markup in a reason is shown as text, never interpreted.
