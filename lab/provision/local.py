@@ -52,7 +52,7 @@ def provision_local(
     project_dir: Path | None,
     source: str,
     vms: int,
-    release: str = DEFAULT_RELEASE.codename,
+    release: str | None = None,
     extravars: Sequence[str] = (),
     out: TextIO | None = None,
     **provision_options: Any,
@@ -69,7 +69,7 @@ def provision_local(
     out = out or sys.stdout
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
-    debian_release = release_named(release)
+    debian_release = release_named(release) if release else DEFAULT_RELEASE
     project_dir = (project_dir or default_project_dir()).resolve()
     cache = cache_dir()
     options = VmOptions(

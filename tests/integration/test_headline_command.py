@@ -26,8 +26,8 @@ from playbook_runs import (
     write_inventory,
 )
 
-from lab.testbed import Testbed
-from lab.testbed.hosts import remove_host, start_host
+from lab.testing import Testbed
+from lab.testing.hosts import remove_host, start_host
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ import pytest
 from docker.models.containers import Container
 from playbook_runs import ansible_playbook, output_of, write_inventory
 
-from lab.testbed import Testbed
-from lab.testbed.hosts import running_host
+from lab.testing import Testbed
+from lab.testing.hosts import running_host
 
 pytestmark = pytest.mark.integration
 
