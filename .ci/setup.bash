@@ -17,6 +17,7 @@ nslab_require_root() {
 nslab_testbed_packages=(
     debootstrap                   # Debian 12 host and lab images without a registry
     apt-utils gnupg curl          # build and sign the stand-in for download.docker.com
+    debian-archive-keyring        # verifies each Debian suite the stand-in repacks
     python3-docker                # Debian's SDK 5.0.x: the experiment runs on it on every target
     python3-venv
 )

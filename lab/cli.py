@@ -336,14 +336,13 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_release_option(parser: argparse.ArgumentParser) -> None:
-    from lab.build.releases import DEFAULT_RELEASE, RELEASES
-
+    # Checked where it is used (lab.build.releases): the experiment's hosts get this module
+    # without the image-building code.
     parser.add_argument(
         "--release",
-        choices=[release.codename for release in RELEASES],
-        default=DEFAULT_RELEASE.codename,
-        help=f"Debian release of the local VMs (default: {DEFAULT_RELEASE.codename}, "
-        f"Debian {DEFAULT_RELEASE.version})",
+        metavar="CODENAME",
+        help="Debian release of the local VMs: bookworm (Debian 12, the default) or trixie "
+        "(Debian 13)",
     )
 
 

@@ -55,7 +55,7 @@ def provision_local(
     project_dir: Path | None,
     source: str,
     vms: int,
-    release: str = DEFAULT_RELEASE.codename,
+    release: str | None = None,
     playbook: str | None = None,
     forks: int | None = None,
     extravars: Sequence[str] = (),
@@ -80,7 +80,7 @@ def provision_local(
     out, playbook = out or sys.stdout, playbook or DEFAULT_PLAYBOOK
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
-    debian_release = release_named(release)
+    debian_release = release_named(release) if release else DEFAULT_RELEASE
     # Checked before any VM boots: bad input must not leave VMs running. A vault password that is
     # still to be typed is asked for after the VMs are up, so vaulted -e files wait until then.
     project_dir, *_ = check_inputs(

@@ -1,8 +1,10 @@
-"""The Molecule `class` scenario: playbooks/lab.yml on two fresh Debian 12 hosts at once.
+"""The Molecule `class` scenario: playbooks/lab.yml on a mixed class, one fresh Debian 12 host and
+one fresh Debian 13 host, at once.
 
-Converge (Docker from the stand-in, the lab image from the offline archive, the experiment,
-reports and the class summary), a second converge that must change nothing, and verify.yml
-(each host's report matches what that host predicts; the summary lists both), then
+Converge (Docker from the stand-in, each release's own engine, the lab image from the offline
+archive, the experiment, reports and the class summary), a second converge that must change
+nothing, and verify.yml (each host is its release, with its engine, and its report matches what
+that host predicts; the summary lists both), then
 playbooks/reset.yml as a side effect (the lab's traces gone, Docker kept). The wall time of
 each step is printed (`pytest -s` shows it): the class converge figures in the README come from
 here.
@@ -51,7 +53,7 @@ def molecule(step: str) -> tuple[str, float]:
     return output, seconds
 
 
-def test_class_scenario_converges_two_hosts(testbed: Testbed) -> None:
+def test_class_scenario_converges_a_mixed_class(testbed: Testbed) -> None:
     molecule("destroy")
     try:
         molecule("create")
@@ -63,4 +65,7 @@ def test_class_scenario_converges_two_hosts(testbed: Testbed) -> None:
         molecule("side-effect")
     finally:
         molecule("destroy")
-    print(f"\nclass scenario, two hosts: converge {first:.0f} s, idempotent re-run {again:.0f} s")
+    print(
+        f"\nclass scenario, Debian 12 + Debian 13 host: converge {first:.0f} s, "
+        f"idempotent re-run {again:.0f} s"
+    )

@@ -1,0 +1,36 @@
+"""The package as the namespace_lab role ships it to a host (only the parts it lists) runs there."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2]
+DEFAULTS = PROJECT / "roles" / "namespace_lab" / "defaults" / "main.yml"
+
+
+def test_the_shipped_parts_alone_answer_the_students_command(tmp_path: Path) -> None:
+    parts = yaml.safe_load(DEFAULTS.read_text())["namespace_lab_package_parts"]
+    for part in parts:
+        source = PROJECT / "lab" / part
+        target = tmp_path / "lab" / part
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    # -m puts the working directory first: the copy, not this checkout, is what runs.
+    result = subprocess.run(
+        # -S: no site-packages, so no editable install of this checkout can stand in for it.
+        [sys.executable, "-S", "-m", "lab", "experiment", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--scenario" in result.stdout
