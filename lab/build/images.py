@@ -13,10 +13,10 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
-from lab.progress import step
 from lab.build.cache import cache_key, publish_atomically
 from lab.build.releases import DEFAULT_RELEASE, DebianRelease
 from lab.build.rootfs import RootfsSpec, ensure_rootfs
+from lab.progress import step
 
 KEY_LABEL = "org.nslab.cache-key"
 # Bump when the way an image is made from its rootfs changes.

@@ -9,9 +9,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.progress import step
 from lab.build.cache import cache_key, publish_atomically
 from lab.build.shell import run
+from lab.progress import step
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # Suites whose archive debootstrap can build from (the releases nslab supports).

@@ -56,10 +56,7 @@ class StandinRepo:
 def ensure_standin(cache: Path, mirror: str) -> StandinRepo:
     """The repository with a suite for every release in RELEASES, from `mirror`'s packages."""
     architecture = run(["dpkg", "--print-architecture"]).strip()
-    suites = {
-        release.codename: suite_apt(cache, release.codename, mirror)
-        for release in RELEASES
-    }
+    suites = {release.codename: suite_apt(cache, release.codename, mirror) for release in RELEASES}
     versions = {
         suite: apt.candidate_versions(SOURCE_PACKAGES[suite]) for suite, apt in suites.items()
     }
@@ -149,9 +146,7 @@ def _build_deb(tree: Path, stanza: control.Stanza, pool: Path) -> None:
     _dpkg_build(tree, pool)
 
 
-def _rewrite_control(
-    tree: Path, rewrite: Callable[[control.Stanza], control.Stanza]
-) -> None:
+def _rewrite_control(tree: Path, rewrite: Callable[[control.Stanza], control.Stanza]) -> None:
     path = tree / "DEBIAN" / "control"
     path.write_text(control.render_control(rewrite(control.parse_control(path.read_text()))))
 

@@ -1,0 +1,7 @@
+"""What nslab builds on the controller from Debian's own packages, cached by its inputs.
+
+Debian root filesystems (debootstrap), Docker images imported from them and saved as archives
+(the lab image a class loads offline), and the local stand-in for download.docker.com: a signed
+apt repository in Docker's layout, served on loopback to local VMs. The built-in default of
+`nslab provision` and `nslab vm` use it; so do the tests.
+"""
