@@ -86,6 +86,11 @@ def provision(
     tracker = EventTracker(config.hosts)
     progress = progress_for(display, list(tracker.hosts.values()))
     run.artifact_dir.mkdir(parents=True, mode=0o700)
+    # ansible-runner reads suppress_output_file from env/settings only (its keyword argument is
+    # overwritten by that file's value, default false): without it, runner writes the raw
+    # output to the same `stdout` this run writes redacted, and the two interleave.
+    (run.path / "env").mkdir(mode=0o700, exist_ok=True)
+    (run.path / "env" / "settings").write_text("suppress_output_file: true\n")
     stdout = (run.artifact_dir / "stdout").open("w", encoding="utf-8")
 
     def on_event(event: dict[str, Any]) -> bool:
