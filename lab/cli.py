@@ -240,23 +240,7 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         default="container",
         help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
     )
-    parser.add_argument(
-        "--output-dir",
-        type=Path,
-        default=Path("nslab-report"),
-        help="where the report files go (default: ./nslab-report)",
-    )
-    parser.add_argument(
-        "--format",
-        action="append",
-        metavar="json,md,html",
-        help="which report files to write; repeatable (default: all three)",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=["en", "ja"],
-        help="language of the report (default: Japanese when LANG is ja_*, else English)",
-    )
+    _add_report_output_options(parser, Path("nslab-report"))
     parser.add_argument(
         "--keep", action="store_true", help="leave the containers running to look at by hand"
     )
@@ -378,23 +362,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
     )
-    parser.add_argument(
-        "--output-dir",
-        type=Path,
-        default=Path("nslab-compare"),
-        help="where the report files go (default: ./nslab-compare)",
-    )
-    parser.add_argument(
-        "--format",
-        action="append",
-        metavar="json,md,html",
-        help="which report files to write; repeatable (default: all three)",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=["en", "ja"],
-        help="language of the report (default: Japanese when LANG is ja_*, else English)",
-    )
+    _add_report_output_options(parser, Path("nslab-compare"))
     parser.set_defaults(run=_run_compare)
 
 
@@ -410,6 +378,27 @@ def _run_compare(args: argparse.Namespace) -> int:
         vm=VmSettings(args.vm_memory, args.vm_cpus, args.accel, args.timeout),
     )
     return compare_command(options, args.output_dir, args.format)
+
+
+def _add_report_output_options(parser: argparse.ArgumentParser, default_dir: Path) -> None:
+    """Where a report goes, in which formats and language: the experiment's and compare's."""
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=default_dir,
+        help=f"where the report files go (default: ./{default_dir})",
+    )
+    parser.add_argument(
+        "--format",
+        action="append",
+        metavar="json,md,html",
+        help="which report files to write; repeatable (default: all three)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["en", "ja"],
+        help="language of the report (default: Japanese when LANG is ja_*, else English)",
+    )
 
 
 def _add_project_option(parser: argparse.ArgumentParser) -> None:
