@@ -88,7 +88,7 @@ def lsns(pid: int) -> list[dict]:
     raise AssertionError(f"lsns -p {pid}: {result.stderr}")
 
 
-def test_unshare_agrees_with_lsns_and_ties_back_to_docker(tmp_path: Path) -> None:
+def test_unshare_agrees_with_lsns_and_ties_back_to_docker(docker_client, tmp_path: Path) -> None:
     """--keep leaves the processes running, so lsns can be asked about them independently."""
     run = experiment(
         "--scenario", "unshare", "--scenario", "unshare-user", "--scenario", "baseline",
@@ -135,6 +135,10 @@ def test_unshare_agrees_with_lsns_and_ties_back_to_docker(tmp_path: Path) -> Non
     finally:
         for pid in kept:
             os.kill(pid, signal.SIGKILL)
+        # The baseline's containers were kept too.
+        run_label = {"label": f"nslab.run={report['run_id']}"}
+        for container in docker_client.containers.list(all=True, filters=run_label):
+            container.remove(force=True)
     assert wait_until_gone(processes_with(unshare.RUN_ENV, report["run_id"])) == []
 
 
