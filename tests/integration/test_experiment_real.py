@@ -16,6 +16,7 @@ from pathlib import Path
 import docker
 import jsonschema
 import pytest
+from lsns_oracle import lsns
 
 import lab.report
 from lab.experiment import evidence
@@ -44,23 +45,6 @@ def nslab(*args: str, cwd: Path = PROJECT, **kwargs) -> subprocess.CompletedProc
 
 def run_containers(client: docker.DockerClient, run_id: str) -> list:
     return client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
-
-
-def lsns(pid: int) -> list[dict]:
-    """util-linux's view of `pid`'s namespaces.
-
-    lsns -p scans every process; Debian 12's util-linux (2.38) gives up with exit 1 when one of
-    them exits mid-scan (later versions tolerate it), which happens on a busy shared machine. A
-    few tries tell that apart from a container process that is really gone.
-    """
-    for _ in range(3):
-        # --list: a tree would nest an unshare child's PID namespace under its parent's entry.
-        result = subprocess.run(
-            ["lsns", "-J", "--list", "-p", str(pid)], capture_output=True, text=True, check=False
-        )
-        if result.returncode == 0:
-            return json.loads(result.stdout)["namespaces"]
-    raise AssertionError(f"lsns -p {pid}: {result.stderr}")
 
 
 def test_all_scenarios_match_and_agree_with_lsns(docker_client, tmp_path: Path) -> None:

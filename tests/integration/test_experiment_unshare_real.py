@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from lsns_oracle import lsns
 
 import lab.report
 from lab.experiment import unshare
@@ -73,19 +74,6 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
     except OSError:
         return True
-
-
-def lsns(pid: int) -> list[dict]:
-    """util-linux's view of `pid`'s namespaces. --list: without it the JSON is a process tree, and
-    unshare's child's PID namespace sits nested under its parent's mount namespace entry.
-    Debian 12's lsns (2.38) gives up when a process exits mid-scan: a few tries."""
-    for _ in range(3):
-        result = subprocess.run(
-            ["lsns", "-J", "--list", "-p", str(pid)], capture_output=True, text=True, check=False
-        )
-        if result.returncode == 0:
-            return json.loads(result.stdout)["namespaces"]
-    raise AssertionError(f"lsns -p {pid}: {result.stderr}")
 
 
 def test_unshare_agrees_with_lsns_and_ties_back_to_docker(docker_client, tmp_path: Path) -> None:
