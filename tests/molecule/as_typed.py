@@ -41,23 +41,30 @@ class MoleculeRun:
         return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def user_env() -> dict[str, str]:
+def user_env(**settings: str) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith("NSLAB_") or name in USER_SETTINGS
     }
     # Plain text, so the test can read Molecule's and Ansible's reports.
-    return {**env, "PATH": f"{VENV_BIN}:{env['PATH']}", "NO_COLOR": "1", "ANSIBLE_NOCOLOR": "1"}
+    return {
+        **env,
+        "PATH": f"{VENV_BIN}:{env['PATH']}",
+        "NO_COLOR": "1",
+        "ANSIBLE_NOCOLOR": "1",
+        **settings,
+    }
 
 
-def molecule(*args: str) -> MoleculeRun:
-    """`molecule ARGS` as typed; fails the test with the whole output unless it succeeds."""
+def molecule(*args: str, expect_failure: bool = False, **settings: str) -> MoleculeRun:
+    """`molecule ARGS` as typed (with the user's own `settings` exported, if any); fails the test
+    with the whole output unless it succeeds, or with `expect_failure` unless it fails."""
     started = time.monotonic()
     result = subprocess.run(
         ["molecule", *args],
         cwd=PROJECT_DIR,
-        env=user_env(),
+        env=user_env(**settings),
         # Molecule logs its steps to stderr, Ansible reports to stdout: one stream keeps each
         # step's report inside its step.
         stdout=subprocess.PIPE,
@@ -67,5 +74,7 @@ def molecule(*args: str) -> MoleculeRun:
     )
     seconds = time.monotonic() - started
     run = MoleculeRun(ANSI_ESCAPE.sub("", result.stdout), seconds)
-    assert result.returncode == 0, f"molecule {' '.join(args)} failed:\n{run.output}"
+    succeeded = result.returncode == 0
+    outcome = "succeeded" if succeeded else "failed"
+    assert succeeded != expect_failure, f"molecule {' '.join(args)} {outcome}:\n{run.output}"
     return run

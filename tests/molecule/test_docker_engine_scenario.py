@@ -30,3 +30,13 @@ def test_molecule_test_passes_as_typed(testbed: Testbed) -> None:
         (release, source) for release in ("bookworm", "trixie") for source in ("list", "sources")
     }, run.output
     print(f"\ndefault scenario, four hosts: {run.seconds:.0f} s")
+
+
+def test_without_a_docker_engine_create_stops_with_one_line_saying_what_to_start() -> None:
+    # DOCKER_HOST as a user may set it, at an engine that is not there (a few seconds).
+    run = molecule("create", expect_failure=True, DOCKER_HOST="unix:///nonexistent/docker.sock")
+    create = run.action("default", "create")
+    said = [line for line in create.splitlines() if line.startswith("[ERROR]: ")]
+    assert len(said) == 1, create
+    assert "nslab: cannot reach dockerd" in said[0] and "start dockerd" in said[0], create
+    assert "TASK [Start each platform" not in create, create  # no host was started
