@@ -32,6 +32,12 @@ def _add_testbed(commands: argparse._SubParsersAction) -> None:
         "shell-sourceable NSLAB_* settings, also written to $NSLAB_CACHE/testbed.env.",
     )
     parser.add_argument("action", choices=["up", "down"])
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="up: print the test bed as JSON instead (network, per release its host image and "
+        "role variables); Molecule's create playbook reads it",
+    )
     parser.set_defaults(run=_run_testbed)
 
 
@@ -46,7 +52,7 @@ def _run_testbed(args: argparse.Namespace) -> int:
             "nslab testbed is a developer command and needs a checkout of nslab "
             "(the installed package has no test bed): run it as .venv/bin/nslab from the checkout"
         ) from error
-    return run_action(args.action)
+    return run_action(args.action, as_json=args.json)
 
 
 def _add_report(commands: argparse._SubParsersAction) -> None:

@@ -28,15 +28,13 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture(scope="session")
 def testbed(docker_client: docker.DockerClient) -> Iterator[Testbed]:
-    """The test bed, up once per session; its NSLAB_* settings exported for subprocesses (Molecule).
+    """The test bed, up once per session. Nothing is exported: Molecule's scenarios bring up (or
+    reuse) the test bed themselves, as `molecule test` typed by hand does.
 
     Taken down at the end only if this session started the server and nobody else's containers
     still use its network (other sessions on the machine may share it).
     """
     bed = up()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in bed.env().items():
-            patch.setenv(name, value)
-        yield bed
+    yield bed
     if bed.started_server:
         down(only_if_unused=True)

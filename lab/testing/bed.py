@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import docker.errors
 
 from lab.build import images
 from lab.build.cache import cache_dir, locked
-from lab.build.releases import DEFAULT_RELEASE, RELEASES, DebianRelease
+from lab.build.releases import DEFAULT_RELEASE, RELEASES, DebianRelease, release_named
 from lab.build.rootfs import debian_mirror
 from lab.build.standin import ensure_standin
 from lab.errors import LabError
@@ -85,9 +86,25 @@ class Testbed:
             "namespace_lab_image_archive": str(lab.lab_image_archive),
         }
 
+    def settings(self) -> dict[str, object]:
+        """The test bed for a tool (`nslab testbed up --json`; Molecule's create playbook): its
+        network, whether this call started the server, and per release the host image and the
+        role variables that point a host of that release at the test bed."""
+        return {
+            "network": self.network,
+            "started_server": self.started_server,
+            "releases": {
+                codename: {
+                    "host_image": release_images.host_image,
+                    "role_variables": self.role_variables(release_named(codename)),
+                }
+                for codename, release_images in self.releases.items()
+            },
+        }
+
     def env(self) -> dict[str, str]:
-        """What Molecule scenarios and tests read to find the test bed: the unsuffixed image
-        settings are the default release's, the _<CODENAME> ones each release's."""
+        """The same for a shell (`nslab testbed up`, testbed.env): the unsuffixed image settings
+        are the default release's, the _<CODENAME> ones each release's."""
         env = {
             "NSLAB_TESTBED_NETWORK": self.network,
             "NSLAB_HOST_IMAGE": self.host_image,
@@ -114,6 +131,7 @@ def up(
 ) -> Testbed:
     """Build what is missing (cached by inputs), start the stand-in server, write testbed.env."""
     cache = cache or cache_dir()
+    _require_root(cache)
     mirror = mirror or debian_mirror()
     names = bed_names()
     network = network or names.network
@@ -161,6 +179,7 @@ def down(
     everything running instead: another test session on this machine may rely on the stand-in.
     """
     cache = cache or cache_dir()
+    _require_root(cache)
     names = bed_names()
     network = network or names.network
     server_name = server_name or names.server
@@ -192,21 +211,34 @@ def _write_env_file(path: Path, env: dict[str, str]) -> None:
     os.replace(partial, path)
 
 
+def _require_root(cache: Path) -> None:
+    # Checked first: as another user, dockerd's socket and the cache refuse with errors that
+    # name neither root nor what to do. Said without a command: `molecule test` lands here too.
+    if os.geteuid() != 0:
+        raise LabError(
+            f"the test bed needs root (it builds Debian images with debootstrap into {cache} "
+            "and drives dockerd): run this again as root, e.g. with sudo"
+        )
+
+
 def _docker() -> docker.DockerClient:
     try:
         client = docker.from_env()
         client.ping()
     except docker.errors.DockerException as error:
         raise LabError(
-            f"cannot reach dockerd ({error}); start it (CI's .ci/run does) and retry"
+            f"cannot reach dockerd ({error}): start dockerd (tests/run starts it) and retry"
         ) from error
     return client
 
 
-def run_action(action: str) -> int:
-    """`nslab testbed up|down`: up prints the settings it wrote to testbed.env."""
-    if action == "up":
-        print(render_env(up().env()), end="")
-    else:
+def run_action(action: str, *, as_json: bool = False) -> int:
+    """`nslab testbed up|down`: up prints the settings it wrote to testbed.env, or with
+    `as_json` the test bed as one JSON object (Testbed.settings)."""
+    if action == "down":
         down()
+    elif as_json:
+        print(json.dumps(up().settings(), indent=2))
+    else:
+        print(render_env(up().env()), end="")
     return 0

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
 
 from lab.build.releases import TRIXIE
 from lab.build.suite_apt import DEBIAN_KEYRING, suite_apt
-from lab.testing.bed import ReleaseImages, Testbed, bed_names
+from lab.cli import main
+from lab.errors import LabError
+from lab.testing.bed import ReleaseImages, Testbed, bed_names, up
 
 
 def a_testbed() -> Testbed:
@@ -50,6 +54,32 @@ def test_role_variables_give_a_release_its_own_lab_image() -> None:
     trixie = bed.role_variables(TRIXIE)
     assert trixie["namespace_lab_image_archive"] == "/c/debian-13.tar"
     assert trixie["docker_engine_mirror"] == "http://server:8080"
+
+
+def test_settings_give_each_release_its_host_image_and_role_variables() -> None:
+    # What Molecule's create playbook reads: it must survive JSON as it is.
+    settings = json.loads(json.dumps(a_testbed().settings()))
+    assert settings["network"] == "net"
+    assert settings["started_server"] is False
+    assert set(settings["releases"]) == {"bookworm", "trixie"}
+    trixie = settings["releases"]["trixie"]
+    assert trixie["host_image"] == "host13:k"
+    assert trixie["role_variables"] == a_testbed().role_variables(TRIXIE)
+    assert trixie["role_variables"]["docker_engine_key_checksum"] == "sha256:" + "a" * 64
+
+
+def test_up_as_another_user_says_to_run_as_root_before_touching_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(LabError, match="needs root"):
+        up(cache=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # not even the cache's lock file
+    # `nslab testbed up --json`: one line on stderr, nothing on stdout for a tool to misread.
+    assert main(["testbed", "up", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("nslab: the test bed needs root"), err
 
 
 def test_suite_apt_reads_only_its_own_configuration(tmp_path: Path) -> None:
