@@ -4,12 +4,18 @@ Runs on the controller (standard library only). The same sources always give the
 sorted entries, fixed owner, modes and mtime — so the host only sees a change when a module
 really changed, and the whole package travels in one transfer instead of one per file.
 
+Prints the archive's manifest as JSON (each path, as unpacked, with its sha256; "" for a
+directory): the role's probe compares the host's files with it, so the archive only travels to
+a host whose package differs.
+
     python3 pack_lab.py LAB_DIR ARCHIVE PART [PART ...]
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import sys
 import tarfile
@@ -35,7 +41,9 @@ def entries(lab_dir: Path, parts: list[str]) -> list[Path]:
     return sorted(set(chosen))
 
 
-def pack(lab_dir: Path, archive: Path, parts: list[str]) -> None:
+def pack(lab_dir: Path, archive: Path, parts: list[str]) -> dict[str, str]:
+    """Write the archive; return its manifest."""
+    manifest: dict[str, str] = {}
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for path in [lab_dir, *entries(lab_dir, parts)]:
@@ -48,18 +56,21 @@ def pack(lab_dir: Path, archive: Path, parts: list[str]) -> None:
                 info.type = tarfile.DIRTYPE
                 info.mode = 0o755
                 tar.addfile(info)
+                manifest[info.name] = ""
             else:
                 data = path.read_bytes()
                 info.size = len(data)
                 info.mode = 0o644
                 tar.addfile(info, io.BytesIO(data))
+                manifest[info.name] = hashlib.sha256(data).hexdigest()
     # Whole or not at all: another run packing the same sources may be reading it.
     partial = archive.with_name(f".{archive.name}.{os.getpid()}")
     partial.write_bytes(buffer.getvalue())
     os.replace(partial, archive)
+    return manifest
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 4:
         raise SystemExit(__doc__)
-    pack(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+    print(json.dumps(pack(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]), sort_keys=True))

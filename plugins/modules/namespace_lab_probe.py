@@ -1,0 +1,1 @@
+../../roles/namespace_lab/library/namespace_lab_probe.py

@@ -1,0 +1,1 @@
+../../docker_engine/library/docker_engine_apt.py
