@@ -112,6 +112,7 @@ def test_a_fresh_host_needs_every_step_of_docker_s_install() -> None:
     ]
     assert plan.packages == probe.AptStep(ENGINE, refresh_lists=True)
     assert plan.service
+    assert plan.any_step
     assert not (plan.remove_conflicting or plan.remove_sources_before_update or plan.repair_dpkg)
 
 
@@ -139,6 +140,7 @@ def test_a_converged_host_needs_nothing() -> None:
             service=False,
             users=[],
             create_docker_group=False,
+            any_step=False,
         )
     )
 

@@ -213,6 +213,8 @@ class Plan:
     service: bool
     users: list[str]
     create_docker_group: bool
+    # False on a converged host: the role then runs none of its steps (tasks/steps.yml).
+    any_step: bool
 
 
 # ----------------------------------------------------------------------------- reading the host
@@ -583,6 +585,14 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
     )
     conflicting = installed(host, CONFLICTING[settings.install_source])
     apt_work = bool(conflicting or prerequisites.install or packages.install)
+    any_step = (
+        apt_work
+        or bool(remove_before_update or repository_files or users)
+        or apt_proxy
+        or signing_key
+        or engine_config
+        or service
+    )
     return Plan(
         held=held_packages(host, engine),
         lock_holders=host.lock_holders if apt_work else [],
@@ -598,6 +608,7 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
         service=service,
         users=users,
         create_docker_group=bool(users) and host.docker_group is None,
+        any_step=any_step,
     )
 
 
