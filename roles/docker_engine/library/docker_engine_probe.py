@@ -571,14 +571,14 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
     engine_config = any(not path.startswith("/etc/apt/") for path in differs)
     engine_known = host.service_enabled != ""
     # The package scripts enable and start the engine, a configuration change restarts it: then
-    # the service step only checks and waits. A check run cannot ask about a unit that the run
-    # only pretended to install.
+    # the service step only checks and waits. When step 4 runs, it does that in its own round
+    # trip (a check run installs nothing to wait for, so there the service step reports). A check
+    # run cannot ask about a unit that the run only pretended to install.
+    engine_down = host.service_enabled != "enabled" or host.service_active != "active"
+    step_4_waits = bool(packages.install) and not check_mode
     service = (
-        engine_config
-        or bool(packages.install)
-        or host.service_enabled != "enabled"
-        or host.service_active != "active"
-    ) and (engine_known or not check_mode)
+        (engine_config or engine_down) and not step_4_waits and (engine_known or not check_mode)
+    )
     users = [user for user in settings.users if user not in (host.docker_group or [])]
     repair_dpkg = host.dpkg_interrupted or any(
         package.status in INTERRUPTED_STATES for package in host.packages.values()
