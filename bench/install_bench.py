@@ -100,6 +100,12 @@ def previous_figures() -> dict[str, object] | None:
         "role_s": old["role_s"]["median"],
         "role_to_seed": old["role_to_seed_per_round"]["median"],
         "rerun_s": old.get("rerun_s", {}).get("median"),
+        "controller_cpu_s": {
+            run: figures["median"] for run, figures in old.get("controller_cpu_s", {}).items()
+        },
+        "tasks": sum(old["recap_first"][count] for count in ("ok", "changed", "skipped"))
+        if "recap_first" in old
+        else None,
     }
 
 
