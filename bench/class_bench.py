@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/class_bench.py [--hosts 1 2 4 8] [--cached 8]
 
-For each class size: wall time of the first run and of the idempotent re-run (issue 6, items 2
-and 3), each host's own time and changed count, where the time went (apt, the lab image, the
-experiment, the rest: Ansible's per-task round trips), the bytes the hosts downloaded, and what
-the controller paid (CPU seconds and peak memory of nslab and everything it started; item 5).
+For each class size: wall time of the first run and of the idempotent re-run (figures 2 and 3
+of docs/benchmarks.md), each host's own time and changed count, where the time went (apt, the
+lab image, the experiment, the rest: Ansible's per-task round trips), the bytes the hosts
+downloaded, and what the controller paid (CPU seconds and peak memory of nslab and everything it
+started; figure 5).
 Then the largest class once more behind one shared apt-cacher-ng (docker_engine_apt_proxy), to
 compare the bytes fetched from upstream. Hosts are Debian 12 systemd containers on this machine
 (see bench/lab_hosts.py): they share its 2 CPUs, which a class of real VMs would not.

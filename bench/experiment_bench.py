@@ -21,7 +21,7 @@ from pathlib import Path
 
 from measure import PROJECT, ratios, spread, write_results
 
-GOAL_RATIO = 1.5  # issue 6, item 4: within 1.5x of the bare commands...
+GOAL_RATIO = 1.5  # figure 4: within 1.5x of the bare commands...
 BASELINE = "course note shell commands"
 VENV = "nslab experiment (venv, SDK 7)"
 DEBIAN = "nslab experiment (Debian python3, SDK 5.0.3)"

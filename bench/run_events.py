@@ -11,7 +11,8 @@ from pathlib import Path
 # Tasks grouped by what limits them; everything else is Ansible's own per-task round trip.
 PHASES = {
     "apt": (
-        "Apply the apt transaction",
+        "Docker's install step 1: install ca-certificates and curl",
+        "Docker's install step 4: install the Docker packages",
         "Install python3, python3-docker and util-linux from Debian",
     ),
     "lab image": ("Copy the image archive to the host", "Load the image archive"),

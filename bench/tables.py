@@ -60,10 +60,13 @@ def install_table(results: dict) -> list[str]:
     previous = results.get("previous")
     if previous:
         rerun_s = f"{previous['rerun_s']:g} s" if previous.get("rerun_s") else "not measured"
+        old_cpu = previous.get("controller_cpu_s") or {}
+        cpu_s = f"{old_cpu['first']:g} s / {old_cpu['rerun']:g} s" if old_cpu else "not measured"
         lines.append(
             f"| previous ({previous['date']}, {previous['runs']} rounds) "
             f"| {previous['seed_steps_s']:g} s | {previous['role_s']:g} s "
-            f"| x{previous['role_to_seed']:.2f} | {rerun_s} | not measured | not measured |"
+            f"| x{previous['role_to_seed']:.2f} | {rerun_s} | {cpu_s} "
+            f"| {previous.get('tasks') or 'not measured'} |"
         )
     goal_cpu = results["goal_cpu_s"]
     lines += [
@@ -88,6 +91,31 @@ def install_table(results: dict) -> list[str]:
     return lines
 
 
+def vm_rerun_table(results: dict) -> list[str]:
+    rerun = results["recap_rerun"]
+    return [
+        "Re-run of a converged host over SSH, on a real VM:",
+        "",
+        machine_line("bench/vm_rerun_bench.py", results)
+        + f" {results['runs']} re-runs; load average at the start"
+        f" {results['load_average_at_start'][0]}. Host: {results['target_host']},"
+        f" accelerator {results['accel']}.",
+        "",
+        "| First converge over SSH | Re-run, converged | Controller CPU, re-run | Goal |",
+        "|---|---|---|---|",
+        f"| {results['first_converge_s']:g} s ({results['first_converge_cpu_s']:g} s CPU) "
+        f"| {seconds(results['rerun_s'])}, changed={rerun['changed']} "
+        f"({rerun['ok']} ok, {rerun['skipped']} skipped) "
+        f"| {seconds(results['rerun_cpu_s'])} | ≤ {results['goal_rerun_s']:g} s, changed=0 |",
+        "",
+        "```",
+        "re-run (the median one):",
+        *results["profile_rerun_median_round"][:3],
+        "```",
+        "",
+    ]
+
+
 def class_tables(results: dict) -> list[str]:
     lines = [
         "### 2, 3 and 5. A class at once: first run, re-run, scale, controller cost",
@@ -96,9 +124,9 @@ def class_tables(results: dict) -> list[str]:
         + f" Hosts: {results['target_hosts']}; `nslab provision` of `playbooks/lab.yml`.",
         "",
         "| Hosts | First run | x 1 host | Re-run | Re-run / first (per host) | Changed on re-run "
-        "| apt / image / experiment (first) | Downloaded | Controller CPU | Controller peak PSS "
-        "| Machine CPU busy |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| apt / image / experiment (first) | Downloaded | Controller CPU "
+        "| Controller CPU per host, first / re-run | Controller peak PSS | Machine CPU busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in results["classes"]:
         first, rerun = c["first"], c["rerun"]
@@ -110,6 +138,8 @@ def class_tables(results: dict) -> list[str]:
             f"({min(per_host):.2f}-{max(per_host):.2f}) | {sum(rerun['changed'].values())} "
             f"| {phases['apt']} / {phases['lab image']} / {phases['experiment']} s "
             f"| {c['downloaded_mib']} MiB | {first['controller_cpu_s']} s "
+            f"| {first['controller_cpu_s'] / c['hosts']:.2f} s"
+            f" / {rerun['controller_cpu_s'] / c['hosts']:.2f} s "
             f"| {first['controller_peak_pss_mib']} MiB | {first['machine_busy']:.0%} |"
         )
     cached = results["cached"]
@@ -154,6 +184,7 @@ def main() -> int:
         "Median (min-max) of every sample; ratios are taken per round, within one run.",
         "",
         *install_table(load("install")),
+        *vm_rerun_table(load("vm_rerun")),
         *class_tables(load("class")),
         *experiment_table(load("experiment")),
         END,

@@ -120,6 +120,23 @@ def test_a_stopped_and_disabled_service_is_started_and_enabled(
     assert_converged(host, tmp_path, drift_vars)
 
 
+def test_a_removed_package_and_a_stopped_service_are_repaired_by_step_4_alone(
+    host: Container, drift_vars: dict[str, object], tmp_path: Path
+) -> None:
+    # Step 4 makes sure the engine runs and answers in its own round trip: no service step after.
+    sh(host, "systemctl disable --now docker.service docker.socket 2>/dev/null")
+    sh(host, "dpkg --remove docker-compose-plugin >/dev/null")
+    run = converge(host, tmp_path, drift_vars)
+    assert_repaired_by(run, "Docker's install step 4: install the Docker packages")
+    service_step = run.output.split("TASK [docker_engine : Start Docker", 1)[1].split("TASK [")[0]
+    assert "skipping: [" in service_step, run.output
+    assert sh(
+        host, "systemctl is-enabled docker.service; systemctl is-active docker.service"
+    ).split() == ["enabled", "active"]
+    assert sh(host, "docker info --format '{{.ServerVersion}}'").strip()
+    assert_converged(host, tmp_path, drift_vars)
+
+
 def test_an_edited_daemon_json_is_rewritten_and_the_engine_restarted(
     host: Container, drift_vars: dict[str, object], tmp_path: Path
 ) -> None:

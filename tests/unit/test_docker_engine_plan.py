@@ -111,7 +111,9 @@ def test_a_fresh_host_needs_every_step_of_docker_s_install() -> None:
         {"path": "/etc/apt/sources.list.d/docker.list", "content": LIST_LINE, "mode": "0644"}
     ]
     assert plan.packages == probe.AptStep(ENGINE, refresh_lists=True)
-    assert plan.service
+    # Docker's packages start the engine; step 4 waits until it answers, in its own round trip.
+    assert not plan.service
+    assert plan.any_step
     assert not (plan.remove_conflicting or plan.remove_sources_before_update or plan.repair_dpkg)
 
 
@@ -139,8 +141,31 @@ def test_a_converged_host_needs_nothing() -> None:
             service=False,
             users=[],
             create_docker_group=False,
+            any_step=False,
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("service_enabled", "service_active"), [("disabled", "inactive"), ("enabled", "failed")]
+)
+def test_a_stopped_or_disabled_engine_gets_the_service_step(
+    service_enabled: str, service_active: str
+) -> None:
+    host = converged_host(service_enabled=service_enabled, service_active=service_active)
+    plan = probe.make_plan(settings(), host, check_mode=False)
+    assert plan.service and plan.any_step
+    assert plan.packages == probe.AptStep()
+
+
+def test_a_stopped_engine_with_a_package_missing_is_started_by_step_4_alone() -> None:
+    host = converged_host(service_enabled="disabled", service_active="inactive")
+    del host.packages["docker-ce"]
+    plan = probe.make_plan(settings(), host, check_mode=False)
+    assert plan.packages.install == ["docker-ce"]
+    assert not plan.service  # step 4 enables, starts and waits in its own round trip
+    # A check run installs nothing, so the service step says what it would start.
+    assert probe.make_plan(settings(), host, check_mode=True).service
 
 
 def test_prerequisites_in_place_skip_the_first_apt_get_update() -> None:

@@ -5,7 +5,9 @@ Docker's steps are `apt-get update` and `apt-get install ...`: this module runs 
 (no python3-apt, which Ansible's apt module would first install with an `apt-get update` of its
 own). Around them: it waits for another package manager to let go of the dpkg lock and names it
 when it does not, finishes an interrupted dpkg run when asked, and in check mode says what would
-change without touching the host.
+change without touching the host. Docker's packages start the engine they install: when asked,
+the same round trip then makes sure it runs and waits until it answers (no round trip of its own
+for the service step).
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ from ansible.module_utils.basic import AnsibleModule
 # the standalone role's module_utils/ (Ansible puts it on the path for standalone roles only).
 try:
     from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_locks import lock_holders
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import (
+        NotAnswering,
+        start_and_wait,
+    )
 except ImportError:
     from ansible.module_utils.docker_engine_locks import lock_holders
+    from ansible.module_utils.docker_engine_systemd import NotAnswering, start_and_wait
 
 DOCUMENTATION = r"""
 ---
@@ -41,6 +48,13 @@ options:
   repair: {type: bool, default: false, description: Run dpkg --configure -a (an interrupted run).}
   lock_timeout: {type: int, default: 600, description: Seconds to wait for the dpkg lock.}
   hint: {type: str, default: "", description: Added to a failure message (where packages come from).}
+  start_unit:
+    type: str
+    default: ""
+    description: After installing, enable and start this systemd unit if it is not, then wait
+      until I(wait_command) answers (what the service step would do, in this round trip).
+  wait_command: {type: list, elements: str, default: [], description: Succeeds once I(start_unit) answers.}
+  wait_seconds: {type: int, default: 30, description: How long to wait for it.}
 author: nslab
 """
 
@@ -53,6 +67,15 @@ lock_timed_out:
   description: True when the lock was still held after lock_timeout (retrying would wait again).
   returned: always
   type: bool
+not_answering:
+  description: True when the packages installed but I(start_unit) did not answer (retrying the
+    install would not help).
+  returned: on that failure
+  type: bool
+answer:
+  description: What I(wait_command) printed.
+  returned: when I(start_unit) is set, outside check mode
+  type: str
 """
 
 LOCK_POLL_S = 2
@@ -153,7 +176,11 @@ def main() -> None:
             "repair": {"type": "bool", "default": False},
             "lock_timeout": {"type": "int", "default": 600},
             "hint": {"type": "str", "default": ""},
+            "start_unit": {"type": "str", "default": ""},
+            "wait_command": {"type": "list", "elements": "str", "default": []},
+            "wait_seconds": {"type": "int", "default": 30},
         },
+        required_by={"start_unit": "wait_command"},
         supports_check_mode=True,
     )
     params = module.params
@@ -188,7 +215,22 @@ def main() -> None:
             stdout="\n".join([*outputs, error.output]),
             lock_timed_out=error.lock_timed_out,
         )
-    module.exit_json(changed=changed, stdout="\n".join(outputs), lock_timed_out=False)
+    answer = {}
+    if params["start_unit"]:
+        try:
+            started, printed = start_and_wait(
+                params["start_unit"], params["wait_command"], params["wait_seconds"]
+            )
+        except NotAnswering as error:
+            module.fail_json(
+                msg=str(error),
+                changed=True,
+                stdout="\n".join(outputs),
+                lock_timed_out=False,
+                not_answering=True,
+            )
+        changed, answer = changed or started, {"answer": printed}
+    module.exit_json(changed=changed, stdout="\n".join(outputs), lock_timed_out=False, **answer)
 
 
 if __name__ == "__main__":

@@ -213,6 +213,8 @@ class Plan:
     service: bool
     users: list[str]
     create_docker_group: bool
+    # False on a converged host: the role then runs none of its steps (tasks/steps.yml).
+    any_step: bool
 
 
 # ----------------------------------------------------------------------------- reading the host
@@ -569,20 +571,28 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
     engine_config = any(not path.startswith("/etc/apt/") for path in differs)
     engine_known = host.service_enabled != ""
     # The package scripts enable and start the engine, a configuration change restarts it: then
-    # the service step only checks and waits. A check run cannot ask about a unit that the run
-    # only pretended to install.
+    # the service step only checks and waits. When step 4 runs, it does that in its own round
+    # trip (a check run installs nothing to wait for, so there the service step reports). A check
+    # run cannot ask about a unit that the run only pretended to install.
+    engine_down = host.service_enabled != "enabled" or host.service_active != "active"
+    step_4_waits = bool(packages.install) and not check_mode
     service = (
-        engine_config
-        or bool(packages.install)
-        or host.service_enabled != "enabled"
-        or host.service_active != "active"
-    ) and (engine_known or not check_mode)
+        (engine_config or engine_down) and not step_4_waits and (engine_known or not check_mode)
+    )
     users = [user for user in settings.users if user not in (host.docker_group or [])]
     repair_dpkg = host.dpkg_interrupted or any(
         package.status in INTERRUPTED_STATES for package in host.packages.values()
     )
     conflicting = installed(host, CONFLICTING[settings.install_source])
     apt_work = bool(conflicting or prerequisites.install or packages.install)
+    any_step = (
+        apt_work
+        or bool(remove_before_update or repository_files or users)
+        or apt_proxy
+        or signing_key
+        or engine_config
+        or service
+    )
     return Plan(
         held=held_packages(host, engine),
         lock_holders=host.lock_holders if apt_work else [],
@@ -598,6 +608,7 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
         service=service,
         users=users,
         create_docker_group=bool(users) and host.docker_group is None,
+        any_step=any_step,
     )
 
 

@@ -1,24 +1,26 @@
 #!/usr/bin/python
 """Docker's service enabled at boot, running, and answering: one round trip.
 
-Docker's packages enable and start the engine themselves; this step catches what they did not
-(a policy that keeps services from starting, a service someone stopped or disabled) and waits
-until the engine answers, as `docker info` in Docker's "verify the installation" does.
+Docker's packages enable and start the engine themselves (step 4 then waits for it in its own
+round trip); this step runs when step 4 does not: a service someone stopped or disabled, or an
+engine configuration just rewritten. It waits until the engine answers, as `docker info` in
+Docker's "verify the installation" does.
 """
 
 from __future__ import annotations
-
-import subprocess
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 # The role's shared code: from the collection nslab.lab when the role runs from it, else from
 # the standalone role's module_utils/ (Ansible puts it on the path for standalone roles only).
 try:
-    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import unit_state
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import (
+        NotAnswering,
+        start_and_wait,
+        start_needed,
+    )
 except ImportError:
-    from ansible.module_utils.docker_engine_systemd import unit_state
+    from ansible.module_utils.docker_engine_systemd import NotAnswering, start_and_wait, start_needed
 
 DOCUMENTATION = r"""
 ---
@@ -44,25 +46,6 @@ answer:
 """
 
 
-def systemctl(*argv: str) -> None:
-    result = subprocess.run(["systemctl", *argv], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"systemctl {' '.join(argv)} failed: {result.stderr.strip()}")
-
-
-def wait_for(command: list[str], seconds: int) -> str:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode == 0:
-            return result.stdout.strip()
-        if time.monotonic() >= deadline:
-            raise RuntimeError(
-                f"{' '.join(command)} still fails after {seconds} s: {result.stderr.strip()}"
-            )
-        time.sleep(1)
-
-
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -72,21 +55,16 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    unit = module.params["unit"]
-    state = unit_state(unit)
-    enable = state.get("UnitFileState") != "enabled"
-    start = state.get("ActiveState") != "active"
+    params = module.params
     if module.check_mode:
-        module.exit_json(changed=enable or start)
+        module.exit_json(changed=any(start_needed(params["unit"])))
     try:
-        if enable:
-            systemctl("enable", unit)
-        if start:
-            systemctl("start", unit)
-        answer = wait_for(module.params["wait_command"], module.params["wait_seconds"])
-    except RuntimeError as error:
-        module.fail_json(msg=f"{error} (see journalctl -u {unit})", changed=enable or start)
-    module.exit_json(changed=enable or start, answer=answer)
+        changed, answer = start_and_wait(
+            params["unit"], params["wait_command"], params["wait_seconds"]
+        )
+    except NotAnswering as error:
+        module.fail_json(msg=str(error), changed=error.changed)
+    module.exit_json(changed=changed, answer=answer)
 
 
 if __name__ == "__main__":
