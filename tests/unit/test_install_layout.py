@@ -3,6 +3,7 @@ installed package writes (the end-to-end runs are tests/molecule/test_install_el
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -33,6 +34,18 @@ def test_the_collection_finds_the_roles_modules_their_shared_code_and_the_roles_
         linked = {p.name: p.resolve() for p in (PROJECT / "plugins" / plugin_dir).glob("*.py")}
         assert linked == {path.name: path.resolve() for path in in_roles}
     assert (PROJECT / "roles" / "namespace_lab" / "files" / "lab").resolve() == PROJECT / "lab"
+
+
+def test_each_roles_modules_find_their_shared_code_in_that_role() -> None:
+    # From roles_path (no collection) a module's `ansible.module_utils.X` resolves only in the
+    # module_utils/ of the role that runs it: experiment.yml loads namespace_lab alone, and its
+    # package step runs docker_engine's apt module.
+    imported = re.compile(r"^\s*from ansible\.module_utils\.(\w+) import", re.M)
+    for module in PROJECT.glob("roles/*/library/*.py"):
+        role = module.parents[1]
+        for name in set(imported.findall(module.read_text())) - {"basic", "common"}:
+            needed = role / "module_utils" / f"{name}.py"
+            assert needed.exists(), f"{module.relative_to(PROJECT)} imports {name}"
 
 
 def test_a_checkout_is_its_own_project_and_work_directory() -> None:

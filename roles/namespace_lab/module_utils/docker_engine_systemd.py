@@ -1,0 +1,1 @@
+../../docker_engine/module_utils/docker_engine_systemd.py
