@@ -35,7 +35,15 @@ def test_statuses_are_written_then_summarised(
     ]
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(records)))
 
-    argv = ["report", "--reports-dir", str(reports), "--statuses", "-", "--host=vm-a", "--host=vm-b"]
+    argv = [
+        "report",
+        "--reports-dir",
+        str(reports),
+        "--statuses",
+        "-",
+        "--host=vm-a",
+        "--host=vm-b",
+    ]
     assert main(argv) == 0
 
     written = (reports / "vm-a" / "status.json").read_text()
