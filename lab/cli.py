@@ -83,14 +83,23 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         choices=["en", "ja"],
         help="language of the page (default: Japanese when LANG is ja_*, else English)",
     )
+    parser.add_argument(
+        "--statuses",
+        type=argparse.FileType("r", encoding="utf-8"),
+        metavar="FILE",
+        help="first write each host's status.json from FILE ('-': standard input), a JSON list "
+        "of status records as playbooks/lab.yml makes them; creates the reports directory",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from lab.report.explain import default_lang
     from lab.summary.command import report
+    from lab.summary.status_files import read_status_records
 
-    return report(args.reports_dir, args.hosts, args.lang or default_lang())
+    statuses = read_status_records(args.statuses.read()) if args.statuses else None
+    return report(args.reports_dir, args.hosts, args.lang or default_lang(), statuses)
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:

@@ -101,7 +101,10 @@ NOTHING_TO_DO = probe.Plan(
 
 
 def test_a_converged_host_needs_nothing() -> None:
-    assert probe.make_plan(settings(), converged_host(), check_mode=False) == NOTHING_TO_DO
+    plan = probe.make_plan(settings(), converged_host(), check_mode=False)
+    assert plan == NOTHING_TO_DO
+    # tasks/main.yml then does not even load the steps file.
+    assert not plan.any_step
 
 
 def test_a_fresh_host_needs_every_step() -> None:
@@ -137,6 +140,7 @@ def test_drift_is_repaired_by_exactly_the_step_that_fixes_it(
 ) -> None:
     plan = probe.make_plan(settings(), converged_host(**drift), check_mode=False)
     assert plan == dataclasses.replace(NOTHING_TO_DO, **step)
+    assert plan.any_step
 
 
 def test_stale_lists_are_refreshed_only_when_a_package_is_installed() -> None:

@@ -114,6 +114,18 @@ class Plan:
     report_dir: bool
     image: str  # "", load or pull
 
+    @property
+    def any_step(self) -> bool:
+        """Whether the host needs anything before the experiment (a converged host does not)."""
+        return bool(
+            self.packages
+            or self.create_install_dir
+            or self.unpack_lab
+            or self.student_command
+            or self.report_dir
+            or self.image
+        )
+
 
 # ----------------------------------------------------------------------------- reading the host
 
@@ -321,7 +333,8 @@ def main() -> None:
         plan = make_plan(settings, host, module.check_mode)
     except Stop as stop:
         module.fail_json(msg=str(stop), host=host_view)
-    module.exit_json(changed=False, host=host_view, plan=asdict(plan))
+    plan_view = {**asdict(plan), "any_step": plan.any_step}
+    module.exit_json(changed=False, host=host_view, plan=plan_view)
 
 
 if __name__ == "__main__":

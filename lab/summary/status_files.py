@@ -1,0 +1,54 @@
+"""Writing each host's status.json: how its run ended, as the playbook recorded it.
+
+playbooks/plays/summary.yml hands over every host's record at once (one process on the
+controller for the whole class instead of one `copy` per host); collect.py reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from lab.errors import LabError
+from lab.summary.collect import STATUS_JSON
+
+
+class BadStatusRecord(LabError):
+    pass
+
+
+def write_status_files(reports_dir: Path, records: Iterable[Mapping[str, Any]]) -> list[Path]:
+    """<reports_dir>/<host>/status.json for each record (a JSON object with a "host"), written
+    the way Ansible's to_nice_json writes it; the host's folder is created when missing."""
+    checked = [(_host_of(record), record) for record in records]
+    written = []
+    for host, record in checked:
+        path = reports_dir / host / STATUS_JSON
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=4, sort_keys=True) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def read_status_records(text: str) -> list[Mapping[str, Any]]:
+    """The records as the playbook passes them: a JSON list of objects."""
+    try:
+        records = json.loads(text)
+    except ValueError as error:
+        raise BadStatusRecord(f"the host status records are not JSON: {error}") from error
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        raise BadStatusRecord("the host status records must be a JSON list of objects")
+    return records
+
+
+def _host_of(record: Mapping[str, Any]) -> str:
+    host = record.get("host")
+    # The host names a folder under the reports directory: nothing that could leave it.
+    if not isinstance(host, str) or host in ("", ".", "..") or "/" in host or "\0" in host:
+        raise BadStatusRecord(
+            f"a host status record names no usable host ({host!r}): each record needs the "
+            'host\'s inventory name in "host"; no status file was written'
+        )
+    return host
