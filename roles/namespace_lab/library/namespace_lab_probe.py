@@ -60,7 +60,7 @@ host:
   returned: always
   type: dict
 plan:
-  description: The steps this host needs (see the role's tasks/main.yml).
+  description: The steps this host needs (see the role's tasks/steps.yml).
   returned: success
   type: dict
 """
