@@ -141,9 +141,9 @@ def test_a_converged_host_needs_nothing() -> None:
             service=False,
             users=[],
             create_docker_group=False,
-            any_step=False,
         )
     )
+    assert not plan.any_step
 
 
 @pytest.mark.parametrize(

@@ -213,8 +213,24 @@ class Plan:
     service: bool
     users: list[str]
     create_docker_group: bool
-    # False on a converged host: the role then runs none of its steps (tasks/steps.yml).
-    any_step: bool
+
+    @property
+    def any_step(self) -> bool:
+        """False on a converged host: the role then runs none of its steps (tasks/steps.yml).
+        The held packages and the lock's holders are things to say, not steps."""
+        return bool(
+            self.repair_dpkg
+            or self.remove_conflicting
+            or self.remove_sources_before_update
+            or self.apt_proxy
+            or self.prerequisites.install
+            or self.signing_key
+            or self.repository_files
+            or self.engine_config
+            or self.packages.install
+            or self.service
+            or self.users
+        )
 
 
 # ----------------------------------------------------------------------------- reading the host
@@ -585,14 +601,6 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
     )
     conflicting = installed(host, CONFLICTING[settings.install_source])
     apt_work = bool(conflicting or prerequisites.install or packages.install)
-    any_step = (
-        apt_work
-        or bool(remove_before_update or repository_files or users)
-        or apt_proxy
-        or signing_key
-        or engine_config
-        or service
-    )
     return Plan(
         held=held_packages(host, engine),
         lock_holders=host.lock_holders if apt_work else [],
@@ -608,7 +616,6 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
         service=service,
         users=users,
         create_docker_group=bool(users) and host.docker_group is None,
-        any_step=any_step,
     )
 
 
@@ -664,7 +671,9 @@ def main() -> None:
         plan = make_plan(settings, host, module.check_mode)
     except Stop as stop:
         module.fail_json(msg=str(stop), host=host_view)
-    module.exit_json(changed=False, host=host_view, plan=asdict(plan))
+    module.exit_json(
+        changed=False, host=host_view, plan={**asdict(plan), "any_step": plan.any_step}
+    )
 
 
 if __name__ == "__main__":
