@@ -74,23 +74,32 @@ nslab_python() {
     PYTHONPATH="$nslab_project_dir${PYTHONPATH:+:$PYTHONPATH}" "$python" "$@"
 }
 
-# nslab_venv [EXTRA] — the project's venv at .venv, with the package (and an extra) installed.
-# pip runs again only when pyproject.toml changed or the extra is missing (a stamp in the venv
-# says what was installed: a venv with the test extra serves a command that needs none).
+# nslab_venv [EXTRA] — the project's venv at .venv: every package at the version and hash the lock
+# names (locks/controller.txt, or locks/EXTRA.txt for an extra), then nslab itself, editable,
+# without dependencies. pip runs again only when the lock changed or the extra is missing (a stamp
+# in the venv says which lock was installed: the test lock serves a command that needs none).
 nslab_venv() {
-    local venv="$nslab_project_dir/.venv" extra="${1:-}" spec="." stamp pyproject
-    [ -n "$extra" ] && spec=".[$extra]"
+    local venv="$nslab_project_dir/.venv" lock="${1:-controller}" stamp
     if [ ! -x "$venv/bin/python" ]; then
         nslab_install_packages python3-venv
         python3 -m venv "$venv"
     fi
-    pyproject="$(sha256sum "$nslab_project_dir/pyproject.toml" | cut -d' ' -f1)"
     stamp="$(cat "$venv/.nslab-installed" 2>/dev/null || true)"
-    if [ "$stamp" != "$pyproject $spec" ] && { [ -n "$extra" ] || [ "${stamp%% *}" != "$pyproject" ]; }; then
-        (cd "$nslab_project_dir" && "$venv/bin/pip" install -q --disable-pip-version-check -e "$spec")
-        echo "$pyproject $spec" >"$venv/.nslab-installed"
+    if [ "$stamp" != "$(nslab_lock_stamp "$lock")" ] \
+        && { [ "$lock" != controller ] || [ "$stamp" != "$(nslab_lock_stamp test)" ]; }; then
+        (
+            cd "$nslab_project_dir"
+            pip=("$venv/bin/pip" install -q --disable-pip-version-check)
+            "${pip[@]}" --require-hashes -r "locks/$lock.txt"
+            # The lock carries the build backend, so nothing unpinned is fetched to build nslab.
+            "${pip[@]}" --no-deps --no-build-isolation -e .
+        )
+        nslab_lock_stamp "$lock" >"$venv/.nslab-installed"
     fi
     export PATH="$venv/bin:$PATH"
+}
+nslab_lock_stamp() {
+    echo "$(cat "$nslab_project_dir/pyproject.toml" "$nslab_project_dir/locks/$1.txt" | sha256sum | cut -d' ' -f1) $1"
 }
 
 # nslab_setup_for COMMAND... — what `nslab COMMAND...` needs and nothing else: the venv, then the

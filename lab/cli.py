@@ -1,4 +1,6 @@
-"""Command line: parses arguments and calls one function per command.
+"""nslab: Docker training machines and the namespace experiment, for a whole class.
+
+The command line parses arguments and calls one function per command.
 
 Each command's module is imported only when that command runs, so `python3 -m lab experiment`
 works on a target that has nothing but Debian's python3 and python3-docker.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -429,12 +432,28 @@ def _add_project_option(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     from lab.errors import LabError
 
+    _keep_library_deprecations_off_the_terminal()
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except LabError as error:
         print(f"nslab: {error}", file=sys.stderr)
         return error.exit_code
+
+
+def _keep_library_deprecations_off_the_terminal() -> None:
+    """A library telling its own callers about a future removal (cryptography about DSA, when
+    ansible-core imports it) says nothing a user of nslab can act on; it would open every run.
+    Warnings of any other kind, and any raised by nslab's own code, are still shown."""
+    show = warnings.showwarning
+
+    def show_unless_library_deprecation(message, category, filename, lineno, file=None, line=None):
+        from_library = "site-packages" in filename or "dist-packages" in filename
+        if from_library and category.__name__.endswith("DeprecationWarning"):
+            return
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show_unless_library_deprecation
 
 
 if __name__ == "__main__":
