@@ -103,12 +103,12 @@ nslab_lock_stamp() {
 }
 
 # nslab_setup_for COMMAND... — what `nslab COMMAND...` needs and nothing else: the venv, then the
-# Debian packages and Docker engine lab.provision.controller_setup names after reading the command
-# line with nslab's own parser. An engine it cannot use stops it (exit 2) before any install.
+# Debian packages and Docker engine lab.provision.controller_setup names for the command line as
+# nslab's own parser reads it (NSLAB_SETUP_PLAN=1: nslab prints that plan and runs nothing). An engine it cannot use stops it (exit 2) before any install.
 nslab_setup_for() {
     local plan key values packages=() engine=none
     nslab_venv
-    plan=$(nslab_python -m lab.provision.controller_setup "$@") || exit $?
+    plan=$(NSLAB_SETUP_PLAN=1 nslab_python -m lab "$@") || exit $?
     while read -r key values; do
         case "$key" in
             packages) read -r -a packages <<<"$values" ;;

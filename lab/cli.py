@@ -9,6 +9,7 @@ works on a target that has nothing but Debian's python3 and python3-docker.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -433,11 +434,20 @@ def _add_project_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Set by ./nslab (.ci/setup.bash): print what the command needs on the controller, run nothing.
+SETUP_PLAN_ENV = "NSLAB_SETUP_PLAN"
+
+
 def main(argv: list[str] | None = None) -> int:
     from lab.errors import LabError
 
     _keep_library_deprecations_off_the_terminal()
     args = build_parser().parse_args(argv)
+    if os.environ.get(SETUP_PLAN_ENV) == "1":
+        # ./nslab asks, before the command runs, what it needs on this controller.
+        from lab.provision.controller_setup import print_plan
+
+        return print_plan(args)
     try:
         return args.run(args)
     except LabError as error:

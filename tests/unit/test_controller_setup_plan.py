@@ -7,10 +7,12 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from lab.cli import main
 from lab.provision import controller_setup
 from lab.provision.controller_setup import (
     STANDIN_PACKAGES,
@@ -18,10 +20,29 @@ from lab.provision.controller_setup import (
     EngineError,
     SetupPlan,
     engine_action,
-    plan_for,
 )
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def plan_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[list[str]], SetupPlan]:
+    """The plan `./nslab ARGV` reads: nslab's own parser, NSLAB_SETUP_PLAN=1, no engine asked
+    about (an engine is "use"d: what matters here is whether one is needed)."""
+    monkeypatch.setenv("NSLAB_SETUP_PLAN", "1")
+    monkeypatch.setattr(controller_setup, "current_engine_action", lambda: "use")
+
+    def plan(argv: list[str]) -> SetupPlan:
+        try:
+            assert main(argv) == 0
+        except SystemExit:
+            return SetupPlan()  # --help or a usage error: nslab prints it, nothing is set up
+        lines = dict(line.partition(" ")[::2] for line in capsys.readouterr().out.splitlines())
+        return SetupPlan(tuple(lines["packages"].split()), lines["engine"] != "none")
+
+    return plan
 
 
 @pytest.mark.parametrize(
@@ -39,16 +60,22 @@ REPO = Path(__file__).resolve().parents[2]
         ["no-such-command"],
     ],
 )
-def test_commands_that_need_only_the_venv(argv: list[str]) -> None:
+def test_commands_that_need_only_the_venv(
+    argv: list[str], plan_for: Callable[[list[str]], SetupPlan]
+) -> None:
     assert plan_for(argv) == SetupPlan()
 
 
-def test_vm_build_and_up_need_qemu_and_the_image_tools() -> None:
+def test_vm_build_and_up_need_qemu_and_the_image_tools(
+    plan_for: Callable[[list[str]], SetupPlan],
+) -> None:
     assert plan_for(["vm", "up", "-n", "2"]) == SetupPlan(VM_PACKAGES)
     assert plan_for(["vm", "build"]) == SetupPlan(VM_PACKAGES)
 
 
-def test_the_built_in_default_needs_an_engine_only_for_the_standin() -> None:
+def test_the_built_in_default_needs_an_engine_only_for_the_standin(
+    plan_for: Callable[[list[str]], SetupPlan],
+) -> None:
     standin = plan_for(["provision", "--vms", "2"])
     assert standin.needs_engine
     assert set(standin.packages) == set(VM_PACKAGES) | set(STANDIN_PACKAGES)
