@@ -18,6 +18,7 @@ from lab.provision.config import (
     default_project_dir,
     work_dir_of,
 )
+from lab.provision.docker_source import docker_source as docker_source_of
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import AnsibleOptions, Passwords, ask_passwords
 from lab.provision.runs import RunsDir
@@ -31,7 +32,6 @@ class NothingToRetry(LabError):
 def provision_command(
     request: ProvisionRequest,
     *,
-    docker_source: str | None = None,
     ask: Callable[[AnsibleOptions], Passwords] = ask_passwords,
     out: TextIO | None = None,
     display: TextIO | None = None,
@@ -52,7 +52,6 @@ def provision_command(
             replace(request, project_dir=project_dir),
             passwords=passwords,
             private_dir=Path(private),
-            docker_source=docker_source,
         )
         result = provision(config, runs, display, Path(private))
     return _show_summary(config, result, out)
@@ -73,7 +72,7 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
     index: Path | None = reports_dir / "index.html"
     if played.state in ("written", "failed"):
         # The playbook's own summary (a failure to write it is in its output, not repeated).
-        rows = collect_rows(reports_dir, config.hosts)
+        rows = collect_rows(reports_dir, played.hosts or config.hosts)
     elif config.check or played.state == "skipped":
         # What the summary would say; nothing under the reports directory is written.
         rows, index = collect_rows(reports_dir, config.hosts, result.outcomes), None
@@ -94,7 +93,9 @@ def _status_record(config: ProvisionConfig, outcome: HostOutcome) -> dict[str, o
         "status": outcome.status,
         "reason": outcome.reason,
         "student_id": str(config.hostvars.get(outcome.host, {}).get("student_id") or ""),
-        "docker_source": config.docker_source,
+        "docker_source": docker_source_of(
+            {outcome.host: config.hostvars.get(outcome.host, {})}, config.extravars
+        ),
     }
 
 

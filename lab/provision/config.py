@@ -163,13 +163,12 @@ def build_config(
     *,
     passwords: Passwords = NO_PASSWORDS,
     private_dir: Path | None = None,
-    docker_source: str | None = None,
 ) -> ProvisionConfig:
     """Check every input of `request` (which names an inventory); raise a LabError naming the
     first bad one and how to fix it.
 
     `private_dir` (0700, outside the run directory) receives a typed vault password for
-    ansible-playbook; `docker_source` overrides what the variables say (the local stand-in).
+    ansible-playbook.
     """
     if request.inventory is None:
         raise ConfigError("a run needs an inventory: pass -i, or leave it out for local VMs")
@@ -196,7 +195,7 @@ def build_config(
         passwords=passwords,
         vault=vault,
         secret_values=tuple(_secret_values(sources, passwords, vault)),
-        docker_source=docker_source or docker_source_of(selected.hostvars, variables),
+        docker_source=docker_source_of(selected.hostvars, variables),
         # Reports and the saved lab image land in the work directory unless a variable says
         # otherwise: the role's own defaults follow its real path, which a project of symlinks
         # would send elsewhere and an installed project would put inside the package.

@@ -65,11 +65,15 @@ class EngineError(LabError):
 class SetupPlan:
     packages: tuple[str, ...] = ()
     needs_engine: bool = False
+    # False: an engine that is there is started, none is installed (a class whose image may
+    # come from elsewhere; the playbook says in one line what to do if it needs one).
+    install_engine: bool = True
 
     def __add__(self, other: SetupPlan) -> SetupPlan:
         return SetupPlan(
             tuple(dict.fromkeys(self.packages + other.packages)),
             self.needs_engine or other.needs_engine,
+            self.install_engine and other.install_engine,
         )
 
 
@@ -87,6 +91,11 @@ def plan_for(args: argparse.Namespace) -> SetupPlan:
         if args.docker_repo == "docker":
             return local
         return local + SetupPlan(STANDIN_PACKAGES, needs_engine=True)
+    if args.command == "provision":
+        # A class inventory: the lab image comes from the controller's Docker by default
+        # (namespace_lab_image_source: controller), so an installed engine is started where no
+        # service manager does it; none is installed for a class that may not need one.
+        return SetupPlan(needs_engine=True, install_engine=False)
     return SetupPlan()
 
 
@@ -191,8 +200,12 @@ def print_plan(args: argparse.Namespace) -> int:
     try:
         action = current_engine_action() if plan.needs_engine else "none"
     except LabError as error:
-        print(f"nslab: {error}", file=sys.stderr)
-        return error.exit_code
+        if plan.install_engine:
+            print(f"nslab: {error}", file=sys.stderr)
+            return error.exit_code
+        action = "none"
+    if action == "install" and not plan.install_engine:
+        action = "none"
     packages = plan.packages + ((DEBIAN_ENGINE,) if action == "install" else ())
     print("packages", *packages)
     print("engine", action)

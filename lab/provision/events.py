@@ -51,6 +51,12 @@ class PlaybookSummary:
     def lang(self) -> str | None:
         return _option(self.argv, "--lang")
 
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The run's hosts the summary covers (`--host=NAME` each)."""
+        prefix = "--host="
+        return tuple(word.removeprefix(prefix) for word in self.argv if word.startswith(prefix))
+
 
 def _option(argv: Sequence[str], name: str) -> str | None:
     for index, word in enumerate(argv[:-1]):

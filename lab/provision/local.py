@@ -39,9 +39,8 @@ SOURCES = ("auto", "docker", "standin")
 class DockerSource:
     name: str  # "docker" or "standin"
     description: str
-    extravars: tuple[str, ...]
-    # What `nslab runs` shows for the run.
-    record: str
+    # The roles' variables that say so, written into the VMs' inventory.
+    variables: dict[str, str]
 
 
 def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
@@ -57,6 +56,7 @@ def provision_local(request: ProvisionRequest, *, out: TextIO | None = None) -> 
     from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
     from lab.provision.config import check_inputs, work_dir_of
+    from lab.vm.inventory import set_class_variables
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
     out, source = out or sys.stdout, request.docker_repo
@@ -86,15 +86,13 @@ def provision_local(request: ProvisionRequest, *, out: TextIO | None = None) -> 
             )
         else:
             up(vm_options)
+        # In the inventory, not -e: `-i inventory/local.yml` later takes Docker and the lab image
+        # from the same place (and records it so), and a user's -e still wins.
+        set_class_variables(vm_options.inventory, docker_source.variables)
         out.write(f"nslab: Docker Engine from {docker_source.description}\n")
         out.flush()
-        local_class = replace(
-            request,
-            project_dir=project_dir,
-            inventory=vm_options.inventory,
-            extravars=(*docker_source.extravars, *request.extravars),
-        )
-        status_code = provision_command(local_class, docker_source=docker_source.record, out=out)
+        local_class = replace(request, project_dir=project_dir, inventory=vm_options.inventory)
+        status_code = provision_command(local_class, out=out)
     out.write(f"nslab: Docker Engine came from {docker_source.description}\n")
     return status_code
 
@@ -124,8 +122,7 @@ def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator
         yield DockerSource(
             "docker",
             "download.docker.com (Docker's repository, images from Docker Hub)",
-            (),
-            "download.docker.com",
+            {},
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
@@ -134,14 +131,13 @@ def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator
             "standin",
             f"the local stand-in for download.docker.com at {url} ({why}); "
             f"lab image from {archive}",
-            (
-                f"docker_engine_mirror={url}",
-                f"docker_engine_key_fingerprint={fingerprint}",
-                f"docker_engine_key_checksum=sha256:{key_sha256}",
-                f"namespace_lab_image={image}",
-                f"namespace_lab_image_archive={archive}",
-            ),
-            f"the local stand-in {url}",
+            {
+                "docker_engine_mirror": url,
+                "docker_engine_key_fingerprint": fingerprint,
+                "docker_engine_key_checksum": f"sha256:{key_sha256}",
+                "namespace_lab_image": image,
+                "namespace_lab_image_archive": str(archive),
+            },
         )
 
 

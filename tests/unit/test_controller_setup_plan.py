@@ -52,8 +52,6 @@ def plan_for(
         ["provision", "--help"],
         ["runs"],
         ["report"],
-        ["provision", "-i", "class.yml"],
-        ["provision", "--inventory=class.yml", "--docker-repo", "standin"],
         ["vm", "status"],
         ["vm", "down"],
         ["experiment"],
@@ -80,6 +78,32 @@ def test_the_built_in_default_needs_an_engine_only_for_the_standin(
     assert standin.needs_engine
     assert set(standin.packages) == set(VM_PACKAGES) | set(STANDIN_PACKAGES)
     assert plan_for(["provision", "--docker-repo", "docker"]) == SetupPlan(VM_PACKAGES)
+
+
+@pytest.mark.parametrize(
+    "found, action",
+    [("use", "use"), ("start", "start"), ("install", "none"), (EngineError("stopped"), "none")],
+)
+def test_a_class_inventory_gets_the_controllers_engine_started_never_installed(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    found: str | EngineError,
+    action: str,
+) -> None:
+    """The lab image comes from the controller's Docker by default: `./nslab provision -i X` on
+    a controller without a service manager starts the dockerd that is there (as the default
+    class does), installs none, and leaves any other case to the playbook's one-line message."""
+
+    def current() -> str:
+        if isinstance(found, EngineError):
+            raise found
+        return found
+
+    monkeypatch.setenv("NSLAB_SETUP_PLAN", "1")
+    monkeypatch.setattr(controller_setup, "current_engine_action", current)
+    for argv in (["provision", "-i", "class.yml"], ["provision", "--inventory=c.yml", "-C"]):
+        assert main(argv) == 0
+        assert capsys.readouterr().out.splitlines() == ["packages", f"engine {action}"]
 
 
 def test_a_running_engine_is_used_whatever_is_installed() -> None:
