@@ -67,7 +67,7 @@ nslab_stop_dockerd() {
 }
 
 # nslab_python ARGS... — the venv's python when there is one, else Debian's; the checkout's `lab`
-# importable either way (lab.provision.controller_setup needs only the standard library).
+# importable either way (the set-up plan, `-m lab` included, needs only the standard library).
 nslab_python() {
     local python="$nslab_project_dir/.venv/bin/python"
     [ -x "$python" ] || python=python3
@@ -103,12 +103,13 @@ nslab_lock_stamp() {
 }
 
 # nslab_setup_for COMMAND... — what `nslab COMMAND...` needs and nothing else: the venv, then the
-# Debian packages and Docker engine lab.provision.controller_setup names after reading the command
-# line with nslab's own parser. An engine it cannot use stops it (exit 2) before any install.
+# Debian packages and Docker engine lab.provision.controller_setup names for the command line as
+# nslab's own parser reads it (NSLAB_SETUP_PLAN=1: nslab prints that plan and runs nothing). An
+# engine it cannot use stops it (exit 2) before any install.
 nslab_setup_for() {
     local plan key values packages=() engine=none
     nslab_venv
-    plan=$(nslab_python -m lab.provision.controller_setup "$@") || exit $?
+    plan=$(NSLAB_SETUP_PLAN=1 nslab_python -m lab "$@") || exit $?
     while read -r key values; do
         case "$key" in
             packages) read -r -a packages <<<"$values" ;;

@@ -9,6 +9,7 @@ works on a target that has nothing but Debian's python3 and python3-docker.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -189,18 +190,21 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_provision(args: argparse.Namespace) -> int:
+    """One request from argv, checked once downstream (lab.provision.config.build_config)."""
+    from lab.provision.config import ProvisionRequest
     from lab.provision.options import AnsibleOptions
 
-    common = {
-        "project_dir": args.project,
-        "playbook": args.playbook,
-        "limit": args.limit,
-        "forks": args.forks,
-        "extravars": args.extravars,
-        "check": args.check,
-        "retry_failed": args.retry_failed,
-        "keep_runs": args.keep_runs,
-        "options": AnsibleOptions(
+    request = ProvisionRequest(
+        project_dir=args.project,
+        inventory=args.inventory,
+        playbook=args.playbook,
+        limit=args.limit,
+        forks=args.forks,
+        extravars=tuple(args.extravars),
+        check=args.check,
+        retry_failed=args.retry_failed,
+        keep_runs=args.keep_runs,
+        options=AnsibleOptions(
             user=args.user,
             private_key=args.private_key,
             ask_pass=args.ask_pass,
@@ -211,16 +215,17 @@ def _run_provision(args: argparse.Namespace) -> int:
             skip_tags=tuple(args.skip_tags),
             diff=args.diff,
         ),
-    }
-    if args.inventory is None:
+        vms=args.vms,
+        docker_repo=args.docker_repo,
+        release=args.release,
+    )
+    if request.inventory is None:
         from lab.provision.local import provision_local
 
-        return provision_local(
-            source=args.docker_repo, vms=args.vms, release=args.release, **common
-        )
+        return provision_local(request)
     from lab.provision.command import provision_command
 
-    return provision_command(inventory=args.inventory, **common)
+    return provision_command(request)
 
 
 def _add_runs(commands: argparse._SubParsersAction) -> None:
@@ -429,11 +434,20 @@ def _add_project_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Set by ./nslab (.ci/setup.bash): print what the command needs on the controller, run nothing.
+SETUP_PLAN_ENV = "NSLAB_SETUP_PLAN"
+
+
 def main(argv: list[str] | None = None) -> int:
     from lab.errors import LabError
 
     _keep_library_deprecations_off_the_terminal()
     args = build_parser().parse_args(argv)
+    if os.environ.get(SETUP_PLAN_ENV) == "1":
+        # ./nslab asks, before the command runs, what it needs on this controller.
+        from lab.provision.controller_setup import print_plan
+
+        return print_plan(args)
     try:
         return args.run(args)
     except LabError as error:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from lab.errors import LabError
 from lab.provision.config import (
-    DEFAULT_PLAYBOOK,
+    ProvisionConfig,
+    ProvisionRequest,
     build_config,
     check_project,
     default_project_dir,
     work_dir_of,
 )
+from lab.provision.docker_source import docker_source as docker_source_of
 from lab.provision.driver import ProvisionResult, provision
-from lab.provision.options import NO_OPTIONS, AnsibleOptions, Passwords, ask_passwords
-from lab.provision.runs import DEFAULT_KEEP, RunsDir
+from lab.provision.options import AnsibleOptions, Passwords, ask_passwords
+from lab.provision.runs import RunsDir
+from lab.summary.model import HostOutcome
 
 
 class NothingToRetry(LabError):
@@ -26,57 +30,73 @@ class NothingToRetry(LabError):
 
 
 def provision_command(
+    request: ProvisionRequest,
     *,
-    project_dir: Path | None,
-    inventory: Path,
-    playbook: str = DEFAULT_PLAYBOOK,
-    limit: str | None = None,
-    forks: int | None = None,
-    extravars: Sequence[str] = (),
-    check: bool = False,
-    retry_failed: bool = False,
-    keep_runs: int = DEFAULT_KEEP,
-    options: AnsibleOptions = NO_OPTIONS,
-    docker_source: str | None = None,
     ask: Callable[[AnsibleOptions], Passwords] = ask_passwords,
     out: TextIO | None = None,
     display: TextIO | None = None,
 ) -> int:
-    """Provision, write the class summary, print it; 0 only if every host ended ok.
+    """Provision the request's inventory, show the class summary; 0 only if every host ended ok.
 
     Passwords (-k, -K, --ask-vault-pass) are asked for first, as ansible-playbook does; then
     every input is checked before anything connects."""
     out, display = out or sys.stdout, display or sys.stderr
-    project_dir = check_project(project_dir or default_project_dir())
-    runs = RunsDir(work_dir_of(project_dir) / "runs", keep=keep_runs)
-    if retry_failed:
-        limit = _failed_last_time(runs, inventory, limit)
-    passwords = ask(options)
+    project_dir = check_project(request.project)
+    runs = RunsDir(work_dir_of(project_dir) / "runs", keep=request.keep_runs)
+    if request.retry_failed and request.inventory is not None:
+        failed = _failed_last_time(runs, request.inventory, request.limit)
+        request = replace(request, limit=failed)
+    passwords = ask(request.options)
     with tempfile.TemporaryDirectory(prefix="nslab-private-") as private:
         config = build_config(
-            project_dir=project_dir,
-            inventory=inventory,
-            playbook=playbook,
-            limit=limit,
-            forks=forks,
-            extravars=extravars,
-            check=check,
-            options=options,
+            replace(request, project_dir=project_dir),
             passwords=passwords,
             private_dir=Path(private),
-            docker_source=docker_source,
         )
         result = provision(config, runs, display, Path(private))
+    return _show_summary(config, result, out)
+
+
+def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO) -> int:
+    """The class summary is the playbook's to write; it is written here, by the same writer with
+    the same inputs, only when the run never reached the playbook's summary play, and never
+    under --check. Then it is shown in the class's language; 0 only if every host ended ok."""
     # Imported here: the summary renders HTML and is not needed to validate or list runs.
-    from lab.summary import write_class_summary
+    from lab.summary.collect import collect_rows
+    from lab.summary.command import write_run_summary
     from lab.summary.render import render_text
 
-    # Hosts that failed before fetching anything still get their row (with the reason).
-    config.reports_dir.mkdir(exist_ok=True)
-    summary = write_class_summary(config.reports_dir, result.outcomes)
-    out.write(render_text(summary.rows) + "\n")
-    _print_footer(out, result, summary.index_html)
+    played = result.summary
+    reports_dir = played.reports_dir or config.reports_dir
+    lang = played.lang or config.lang
+    index: Path | None = reports_dir / "index.html"
+    if played.state in ("written", "failed"):
+        # The playbook's own summary (a failure to write it is in its output, not repeated).
+        rows = collect_rows(reports_dir, played.hosts or config.hosts)
+    elif config.check or played.state == "skipped":
+        # What the summary would say; nothing under the reports directory is written.
+        rows, index = collect_rows(reports_dir, config.hosts, result.outcomes), None
+    else:
+        # Hosts that failed before fetching anything still get their row (with the reason).
+        statuses = [_status_record(config, outcome) for outcome in result.outcomes.values()]
+        rows = write_run_summary(reports_dir, config.hosts, lang, statuses).rows
+    out.write(render_text(rows, lang) + "\n")
+    _print_footer(out, result, index)
     return 0 if result.status == "successful" and not result.failed_hosts else 1
+
+
+def _status_record(config: ProvisionConfig, outcome: HostOutcome) -> dict[str, object]:
+    """A host's status.json as the playbook's summary play records it, from what the wrapper
+    knows of a run that stopped before that play."""
+    return {
+        "host": outcome.host,
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "student_id": str(config.hostvars.get(outcome.host, {}).get("student_id") or ""),
+        "docker_source": docker_source_of(
+            {outcome.host: config.hostvars.get(outcome.host, {})}, config.extravars
+        ),
+    }
 
 
 def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
@@ -121,13 +141,13 @@ def _failed_last_time(runs: RunsDir, inventory: Path, limit: str | None) -> str:
     return ",".join(last.failed_hosts)
 
 
-def _print_footer(out: TextIO, result: ProvisionResult, index: Path) -> None:
+def _print_footer(out: TextIO, result: ProvisionResult, index: Path | None) -> None:
     failed = result.failed_hosts
     out.write(f"\n{len(result.outcomes) - len(failed)}/{len(result.outcomes)} hosts ok")
     out.write(f"; retry the others with --retry-failed ({', '.join(failed)})\n" if failed else "\n")
     if result.status != "successful" and not failed:
         out.write(f"ansible-playbook ended {result.status} (rc {result.rc}); see {result.stdout}\n")
-    out.write(f"Report: {index}\n")
+    out.write(f"Report: {index}\n" if index else "Report: none written (--check)\n")
     out.write(f"Run:    {result.run.path}\n")
 
 

@@ -1,4 +1,6 @@
-"""The inputs of one provisioning run, checked before anything runs.
+"""The inputs of one provisioning run: the request as the command line gave it
+(ProvisionRequest, built once by the CLI), checked once before anything runs (build_config,
+giving the ProvisionConfig everything downstream takes).
 
 Every path is absolute: ansible-runner reads a relative inventory path that is not under its
 private_data_dir as inline INI *content*, and runs ansible-playbook from the project directory.
@@ -28,19 +30,45 @@ from lab.provision.options import (
     open_vault,
 )
 from lab.provision.playbook import target_names
+from lab.provision.runs import DEFAULT_KEEP
 from lab.provision.secrets import all_strings, is_secret_name, secret_named_values, url_passwords
 
 DEFAULT_PLAYBOOK = "lab.yml"
 REPORTS_DIR_VARIABLE = "namespace_lab_reports_dir"
-# What a run writes on the controller, under the work directory unless -e says otherwise.
-WORK_DIR_VARIABLES = {
-    REPORTS_DIR_VARIABLE: "reports",
-    "namespace_lab_controller_image_dir": ".cache/images",
-}
+LANG_VARIABLE = "namespace_lab_lang"
+# Where a run writes on the controller (reports/, .cache/images/) unless a variable says
+# otherwise: the namespace_lab role's defaults read it, so an inventory or -e value still wins as
+# Ansible's precedence has it. Without it (plain ansible-playbook) they follow the role's path.
+WORK_DIR_ENV = "NSLAB_WORK_DIR"
 
 
 class ConfigError(LabError):
     pass
+
+
+@dataclass(frozen=True)
+class ProvisionRequest:
+    """What `nslab provision` was asked, as typed: nothing here is checked yet."""
+
+    project_dir: Path | None = None
+    # None: the built-in default class (local VMs; vms, docker_repo and release apply).
+    inventory: Path | None = None
+    playbook: str = DEFAULT_PLAYBOOK
+    limit: str | None = None
+    forks: int | None = None
+    extravars: tuple[str, ...] = ()
+    check: bool = False
+    retry_failed: bool = False
+    keep_runs: int = DEFAULT_KEEP
+    options: AnsibleOptions = NO_OPTIONS
+    vms: int = 1
+    docker_repo: str = "auto"
+    release: str | None = None
+
+    @property
+    def project(self) -> Path:
+        """The project directory asked for (--project), else the default one; not checked."""
+        return self.project_dir or default_project_dir()
 
 
 @dataclass(frozen=True)
@@ -55,7 +83,7 @@ class ProvisionConfig:
     # Every -e merged (secrets included: memory only, never written as they are).
     extravars: Mapping[str, Any] = field(default_factory=dict, repr=False)
     check: bool = False
-    # Each -e in order, after the project's default for the reports directory.
+    # Each -e in order.
     extravars_sources: tuple[ExtraVarsSource, ...] = ()
     options: AnsibleOptions = NO_OPTIONS
     passwords: Passwords = NO_PASSWORDS
@@ -63,6 +91,10 @@ class ProvisionConfig:
     # Values that must never reach a file: typed passwords, vaulted and secret-named values.
     secret_values: tuple[str, ...] = field(default=(), repr=False)
     docker_source: str = ""
+    # Where runs/ go and what the role's defaults put reports/ under (see WORK_DIR_ENV).
+    work_dir: Path = Path()
+    # The selected hosts' inventory variables as Ansible resolved them (memory only).
+    hostvars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def ansible_cfg(self) -> Path:
@@ -70,8 +102,24 @@ class ProvisionConfig:
 
     @property
     def reports_dir(self) -> Path:
-        """Where the namespace_lab role fetches reports (build_config always sets it)."""
-        return Path(self.extravars[REPORTS_DIR_VARIABLE])
+        """Where the namespace_lab role fetches reports, as Ansible decides it: -e, else the
+        inventory (the summary play takes a lab host's variables), else the role's default."""
+        return Path(self.class_variable(REPORTS_DIR_VARIABLE) or self.work_dir / "reports")
+
+    @property
+    def lang(self) -> str:
+        """The class's language, as the playbook's summary play reads it."""
+        return str(self.class_variable(LANG_VARIABLE) or "en")
+
+    def class_variable(self, name: str) -> Any:
+        """A variable of the class as the playbook's summary play sees it: -e, else the first
+        host's inventory value; None when neither sets it, or when only Ansible can tell what
+        a template becomes (the playbook's own run then says where it wrote)."""
+        if name in self.extravars:
+            return self.extravars[name]
+        first = next(iter(self.hostvars.values()), {})
+        value = first.get(name)
+        return None if "{{" in str(value) else value
 
 
 def installed_project_dir() -> Path:
@@ -111,87 +159,69 @@ def check_project(project_dir: Path) -> Path:
 
 
 def build_config(
+    request: ProvisionRequest,
     *,
-    project_dir: Path,
-    inventory: Path,
-    playbook: str = DEFAULT_PLAYBOOK,
-    limit: str | None = None,
-    forks: int | None = None,
-    extravars: Sequence[str] = (),
-    check: bool = False,
-    options: AnsibleOptions = NO_OPTIONS,
     passwords: Passwords = NO_PASSWORDS,
     private_dir: Path | None = None,
-    docker_source: str | None = None,
 ) -> ProvisionConfig:
-    """Check every input; raise a LabError naming the first bad one and how to fix it.
+    """Check every input of `request` (which names an inventory); raise a LabError naming the
+    first bad one and how to fix it.
 
     `private_dir` (0700, outside the run directory) receives a typed vault password for
-    ansible-playbook; `docker_source` overrides what the variables say (the local stand-in).
+    ansible-playbook.
     """
+    if request.inventory is None:
+        raise ConfigError("a run needs an inventory: pass -i, or leave it out for local VMs")
     project_dir, playbook_path, vault, sources = check_inputs(
-        project_dir=project_dir,
-        playbook=playbook,
-        forks=forks,
-        extravars=extravars,
-        options=options,
-        passwords=passwords,
-        private_dir=private_dir,
+        request, passwords=passwords, private_dir=private_dir
     )
     variables = merged(sources)
-    # Reports and the saved lab image land in the work directory unless -e says otherwise: the
-    # role's own defaults follow its real path, which a project of symlinks would send elsewhere
-    # and an installed project would put inside the package.
-    defaults = {
-        name: str(work_dir_of(project_dir) / relative)
-        for name, relative in WORK_DIR_VARIABLES.items()
-        if name not in variables
-    }
-    if defaults:
-        sources.insert(0, ExtraVarsSource(defaults))
-        variables = merged(sources)
-    selected = select_hosts(inventory.resolve(), project_dir / "ansible.cfg", limit, vault)
+    selected = select_hosts(
+        request.inventory.resolve(), project_dir / "ansible.cfg", request.limit, vault
+    )
     check_play_targets(selected, playbook_path)
-    check_ssh_keys(selected, os.environ, Path.home(), options.private_key)
+    check_ssh_keys(selected, os.environ, Path.home(), request.options.private_key)
     return ProvisionConfig(
         project_dir=project_dir,
         playbook=playbook_path,
         inventory=selected.path,
         hosts=selected.hosts,
-        limit=limit,
-        forks=forks,
+        limit=request.limit,
+        forks=request.forks,
         extravars=variables,
-        check=check,
+        check=request.check,
         extravars_sources=tuple(sources),
-        options=options,
+        options=request.options,
         passwords=passwords,
         vault=vault,
         secret_values=tuple(_secret_values(sources, passwords, vault)),
-        docker_source=docker_source or docker_source_of(selected.hostvars, variables),
+        docker_source=docker_source_of(selected.hostvars, variables),
+        # Reports and the saved lab image land in the work directory unless a variable says
+        # otherwise: the role's own defaults follow its real path, which a project of symlinks
+        # would send elsewhere and an installed project would put inside the package.
+        work_dir=work_dir_of(project_dir),
+        hostvars=selected.hostvars,
     )
 
 
 def check_inputs(
+    request: ProvisionRequest,
     *,
-    project_dir: Path,
-    playbook: str = DEFAULT_PLAYBOOK,
-    forks: int | None = None,
-    extravars: Sequence[str] = (),
-    options: AnsibleOptions = NO_OPTIONS,
     passwords: Passwords = NO_PASSWORDS,
     private_dir: Path | None = None,
 ) -> tuple[Path, Path, Vault, list[ExtraVarsSource]]:
     """Every input that does not need the hosts: the built-in default class checks them before
     it boots a VM. Returns the project and playbook resolved, the vault and the -e sources."""
-    project_dir = check_project(project_dir)
-    if forks is not None and forks < 1:
-        raise ConfigError(f"--forks {forks}: give at least 1")
-    playbook_path = resolve_playbook(project_dir, playbook)
+    project_dir = check_project(request.project)
+    if request.forks is not None and request.forks < 1:
+        raise ConfigError(f"--forks {request.forks}: give at least 1")
+    playbook_path = resolve_playbook(project_dir, request.playbook)
+    options = request.options
     check_private_key(options)
     if passwords.vault and private_dir is None:
         raise ConfigError("a typed vault password needs a private directory to hand it over")
     vault = open_vault(options, passwords, private_dir or project_dir)
-    sources = load_extravars(extravars, vault.secrets)
+    sources = load_extravars(request.extravars, vault.secrets)
     check_known(merged(sources), project_dir / "roles", playbook_path)
     return project_dir, playbook_path, vault, sources
 

@@ -1,9 +1,10 @@
 """What `./nslab COMMAND` sets up on this controller before COMMAND runs, and nothing more.
 
-The command line is parsed by the CLI's own parser, so the plan follows the real options
-(`provision -i ...`, `--docker-repo docker`, `vm status`, `--help`). Only the built-in default
-class (local VMs, the stand-in) and `vm build|up` need Debian packages; only the stand-in and the
-test bed need a Docker engine on the controller.
+The plan is made from the command line as the CLI parsed it (nslab's one parser; this module
+never imports the CLI), so it follows the real options (`provision -i ...`, `--docker-repo
+docker`, `vm status`); a command that will not run (`--help`, a usage error) needs nothing.
+Only the built-in default class (local VMs, the stand-in) and `vm build|up` need Debian
+packages; only the stand-in and the test bed need a Docker engine on the controller.
 
 The engine is never replaced: Debian's docker.io Conflicts with Docker's own packages, so
 installing it where docker-ce, containerd.io, moby-engine or any other engine is present would
@@ -11,7 +12,7 @@ remove the instructor's Docker. An engine that answers is used as it is; one tha
 but stopped is the instructor's to start; docker.io is installed only where no engine exists.
 
 For the shell wrappers (stdlib only: it runs before the venv has the Docker SDK):
-    python3 -m lab.provision.controller_setup ARGS...   ->  packages PACKAGE...
+    NSLAB_SETUP_PLAN=1 python3 -m lab ARGS...           ->  packages PACKAGE...
                                                             engine none|use|start|install
     python3 -m lab.provision.controller_setup --engine  ->  use|start|install
 An engine that cannot be used prints one line saying what to do and exits 2.
@@ -20,8 +21,6 @@ An engine that cannot be used prints one line saying what to do and exits 2.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import shutil
 import socket
@@ -66,28 +65,20 @@ class EngineError(LabError):
 class SetupPlan:
     packages: tuple[str, ...] = ()
     needs_engine: bool = False
+    # False: an engine that is there is started, none is installed (a class whose image may
+    # come from elsewhere; the playbook says in one line what to do if it needs one).
+    install_engine: bool = True
 
     def __add__(self, other: SetupPlan) -> SetupPlan:
         return SetupPlan(
             tuple(dict.fromkeys(self.packages + other.packages)),
             self.needs_engine or other.needs_engine,
+            self.install_engine and other.install_engine,
         )
 
 
-def plan_for(argv: Sequence[str]) -> SetupPlan:
-    """What the command `nslab ARGV` needs on this machine; a command that will not run
-    (`--help`, a usage error) needs nothing: the CLI prints its text without any set-up."""
-    from lab.cli import build_parser
-
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            args = build_parser().parse_args(list(argv))
-    except SystemExit:
-        return SetupPlan()
-    return _plan(args)
-
-
-def _plan(args: argparse.Namespace) -> SetupPlan:
+def plan_for(args: argparse.Namespace) -> SetupPlan:
+    """What the command nslab's parser read into `args` needs on this machine."""
     if args.command == "vm":
         # down and status only read state files and signal qemu processes.
         return SetupPlan(VM_PACKAGES) if args.vm_command in ("build", "up") else SetupPlan()
@@ -100,6 +91,11 @@ def _plan(args: argparse.Namespace) -> SetupPlan:
         if args.docker_repo == "docker":
             return local
         return local + SetupPlan(STANDIN_PACKAGES, needs_engine=True)
+    if args.command == "provision":
+        # A class inventory: the lab image comes from the controller's Docker by default
+        # (namespace_lab_image_source: controller), so an installed engine is started where no
+        # service manager does it; none is installed for a class that may not need one.
+        return SetupPlan(needs_engine=True, install_engine=False)
     return SetupPlan()
 
 
@@ -197,20 +193,35 @@ def _docker_host() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
-def main(argv: Sequence[str]) -> int:
-    engine_only = list(argv) == ["--engine"]
-    plan = SetupPlan(needs_engine=True) if engine_only else plan_for(argv)
+def print_plan(args: argparse.Namespace) -> int:
+    """The plan for the shell wrappers (NSLAB_SETUP_PLAN=1): the Debian packages to install and
+    what to do about the engine; an engine that cannot be used is one line and exit 2."""
+    plan = plan_for(args)
     try:
         action = current_engine_action() if plan.needs_engine else "none"
     except LabError as error:
-        print(f"nslab: {error}", file=sys.stderr)
-        return error.exit_code
-    if engine_only:
-        print(action)
-        return 0
+        if plan.install_engine:
+            print(f"nslab: {error}", file=sys.stderr)
+            return error.exit_code
+        action = "none"
+    if action == "install" and not plan.install_engine:
+        action = "none"
     packages = plan.packages + ((DEBIAN_ENGINE,) if action == "install" else ())
     print("packages", *packages)
     print("engine", action)
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    """`--engine`: how to get a Docker engine that answers (use, start or install)."""
+    if list(argv) != ["--engine"]:
+        print("usage: python3 -m lab.provision.controller_setup --engine", file=sys.stderr)
+        return 2
+    try:
+        print(current_engine_action())
+    except LabError as error:
+        print(f"nslab: {error}", file=sys.stderr)
+        return error.exit_code
     return 0
 
 

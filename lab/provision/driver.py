@@ -21,7 +21,7 @@ import os
 import shlex
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,8 +29,8 @@ from typing import Any, TextIO
 import ansible_runner
 
 from lab.errors import LabError
-from lab.provision.config import ProvisionConfig
-from lab.provision.events import EventTracker
+from lab.provision.config import WORK_DIR_ENV, ProvisionConfig
+from lab.provision.events import EventTracker, PlaybookSummary
 from lab.provision.extravars import ExtraVarsSource
 from lab.provision.options import playbook_arguments, prompt_answers
 from lab.provision.progress import progress_for
@@ -53,6 +53,8 @@ class ProvisionResult:
     status: str
     rc: int
     outcomes: dict[str, HostOutcome]
+    # Whether the playbook wrote the class summary, and where.
+    summary: PlaybookSummary = field(default_factory=PlaybookSummary)
 
     @property
     def failed_hosts(self) -> list[str]:
@@ -141,7 +143,9 @@ def provision(
         run.save(record)
         redactor.tree(run.path)
         runs.rotate()
-    result = ProvisionResult(run, runner.status, runner.rc or 0, tracker.outcomes())
+    result = ProvisionResult(
+        run, runner.status, runner.rc or 0, tracker.outcomes(), tracker.summary
+    )
     if not tracker.finished and runner.status == "failed":
         raise RunError(
             f"ansible-playbook stopped before finishing (rc {runner.rc}): {_last_error(result)}; "
@@ -154,6 +158,7 @@ def _environment(config: ProvisionConfig) -> dict[str, str]:
     return {
         "ANSIBLE_CONFIG": str(config.ansible_cfg),
         "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+        WORK_DIR_ENV: str(config.work_dir),
         "PATH": path_with_ansible(os.environ.get("PATH")),
     }
 

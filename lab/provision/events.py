@@ -8,12 +8,17 @@ The reason kept for a host is its *first* failure: playbooks/lab.yml rescues a f
 records why, and fails it again in a last play so the summary is complete - that last failure
 only repeats the first. Likewise its preflight reaches hosts with `ignore_unreachable`, so an
 unreachable host ends as a failure in the stats; having seen it unreachable decides its status.
+
+The class summary is the playbook's to write (roles/namespace_lab/tasks/summary.yml): the tracker
+notes whether its writing task ran, was skipped (--check) or was never reached, and the
+arguments it ran with - where the playbook wrote and in which language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from lab.summary.model import HostOutcome
@@ -22,6 +27,42 @@ HostState = Literal["waiting", "running", "ok", "failed", "unreachable"]
 
 # Long module output would bury the summary table; the full text stays in the run's artifacts.
 MAX_REASON = 300
+
+# The task that writes the status files and the class summary, wherever the role is installed
+# (checkout, wheel, collection): the one command of the role's summary entry point.
+SUMMARY_TASKS_FILE = "namespace_lab/tasks/summary.yml"
+SUMMARY_ACTIONS = ("ansible.builtin.command", "command")
+
+
+@dataclass(frozen=True)
+class PlaybookSummary:
+    """What the playbook's summary task did: "written", "skipped" (check mode), "failed", or
+    "not reached" (the run stopped before it, or the playbook has no summary play)."""
+
+    state: str = "not reached"
+    argv: tuple[str, ...] = ()
+
+    @property
+    def reports_dir(self) -> Path | None:
+        value = _option(self.argv, "--reports-dir")
+        return Path(value) if value else None
+
+    @property
+    def lang(self) -> str | None:
+        return _option(self.argv, "--lang")
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The run's hosts the summary covers (`--host=NAME` each)."""
+        prefix = "--host="
+        return tuple(word.removeprefix(prefix) for word in self.argv if word.startswith(prefix))
+
+
+def _option(argv: Sequence[str], name: str) -> str | None:
+    for index, word in enumerate(argv[:-1]):
+        if word == name:
+            return argv[index + 1]
+    return None
 
 
 @dataclass
@@ -57,6 +98,7 @@ class EventTracker:
     def __init__(self, hosts: Iterable[str]) -> None:
         self.hosts: dict[str, HostProgress] = {host: HostProgress(host) for host in hosts}
         self.finished = False
+        self.summary = PlaybookSummary()
 
     def handle(self, event: Mapping[str, Any]) -> HostProgress | None:
         """Apply one event; return the host it changed, if any."""
@@ -68,6 +110,8 @@ class EventTracker:
         host_name = data.get("host")
         if not kind.startswith("runner_on_"):
             return None
+        if _is_summary_task(data):
+            self._note_summary(kind, data.get("res") or {})
         host = self.hosts.get(host_name)
         if host is None:
             return None  # the controller's implicit localhost (class summary play), not a machine
@@ -88,6 +132,18 @@ class EventTracker:
             return None
         return host
 
+    def _note_summary(self, kind: str, result: Mapping[str, Any]) -> None:
+        state = {
+            "runner_on_ok": "written",
+            "runner_on_skipped": "skipped",
+            "runner_on_failed": "failed",
+        }.get(kind)
+        if state is not None:
+            argv = result.get("cmd")
+            self.summary = PlaybookSummary(
+                state, tuple(str(word) for word in argv) if isinstance(argv, list) else ()
+            )
+
     def _apply_stats(self, stats: Mapping[str, Any]) -> None:
         self.finished = True
         unreachable = stats.get("dark") or {}
@@ -106,6 +162,12 @@ class EventTracker:
     def outcomes(self) -> dict[str, HostOutcome]:
         """How every host ended; a host still marked running never reached the end of the run."""
         return {name: _outcome(host) for name, host in self.hosts.items()}
+
+
+def _is_summary_task(data: Mapping[str, Any]) -> bool:
+    return SUMMARY_TASKS_FILE in str(data.get("task_path") or "") and (
+        data.get("task_action") in SUMMARY_ACTIONS
+    )
 
 
 def _outcome(host: HostProgress) -> HostOutcome:

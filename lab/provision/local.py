@@ -16,14 +16,16 @@ import socket
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from lab.build.releases import DEFAULT_RELEASE, DebianRelease, release_named
 from lab.errors import LabError
-from lab.provision.options import NO_OPTIONS, AnsibleOptions
+
+if TYPE_CHECKING:
+    from lab.provision.config import ProvisionRequest
 
 DOCKER_KEY_URL = "https://download.docker.com/linux/debian/gpg"
 PROBE_TIMEOUT_S = 5.0
@@ -37,9 +39,8 @@ SOURCES = ("auto", "docker", "standin")
 class DockerSource:
     name: str  # "docker" or "standin"
     description: str
-    extravars: tuple[str, ...]
-    # What `nslab runs` shows for the run.
-    record: str
+    # The roles' variables that say so, written into the VMs' inventory.
+    variables: dict[str, str]
 
 
 def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
@@ -50,52 +51,29 @@ def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
         return False
 
 
-def provision_local(
-    *,
-    project_dir: Path | None,
-    source: str,
-    vms: int,
-    release: str | None = None,
-    playbook: str | None = None,
-    forks: int | None = None,
-    extravars: Sequence[str] = (),
-    options: AnsibleOptions = NO_OPTIONS,
-    out: TextIO | None = None,
-    **provision_options: Any,
-) -> int:
-    """Bring up (or reuse) the local VMs, provision them, say which Docker repository was used.
-
-    `provision_options` go to `provision_command` as they are (check, limit, retry_failed, ...).
-    """
+def provision_local(request: ProvisionRequest, *, out: TextIO | None = None) -> int:
+    """Bring up (or reuse) the local VMs, provision them, say which Docker repository was used."""
     from lab.build.cache import cache_dir
     from lab.provision.command import provision_command
-    from lab.provision.config import (
-        DEFAULT_PLAYBOOK,
-        check_inputs,
-        default_project_dir,
-        work_dir_of,
-    )
+    from lab.provision.config import check_inputs, work_dir_of
+    from lab.vm.inventory import set_class_variables
     from lab.vm.lifecycle import VmOptions, default_state_dir, up
 
-    out, playbook = out or sys.stdout, playbook or DEFAULT_PLAYBOOK
+    out, source = out or sys.stdout, request.docker_repo
     if source not in SOURCES:
         raise LabError(f"--docker-repo {source}: choose one of {', '.join(SOURCES)}")
-    debian_release = release_named(release) if release else DEFAULT_RELEASE
+    debian_release = release_named(request.release) if request.release else DEFAULT_RELEASE
     # Checked before any VM boots: bad input must not leave VMs running. A vault password that is
     # still to be typed is asked for after the VMs are up, so vaulted -e files wait until then.
     project_dir, *_ = check_inputs(
-        project_dir=project_dir or default_project_dir(),
-        playbook=playbook,
-        forks=forks,
-        extravars=() if options.ask_vault_pass else extravars,
-        options=options,
+        replace(request, extravars=()) if request.options.ask_vault_pass else request
     )
     cache = cache_dir()
     vm_options = VmOptions(
         cache=cache,
         state_dir=default_state_dir(cache),
         inventory=work_dir_of(project_dir) / "inventory" / "local.yml",
-        count=vms,
+        count=request.vms,
         release=debian_release.codename,
     )
     # The Docker source first: a controller whose Docker engine cannot build the stand-in's
@@ -108,19 +86,13 @@ def provision_local(
             )
         else:
             up(vm_options)
+        # In the inventory, not -e: `-i inventory/local.yml` later takes Docker and the lab image
+        # from the same place (and records it so), and a user's -e still wins.
+        set_class_variables(vm_options.inventory, docker_source.variables)
         out.write(f"nslab: Docker Engine from {docker_source.description}\n")
         out.flush()
-        status_code = provision_command(
-            project_dir=project_dir,
-            inventory=vm_options.inventory,
-            playbook=playbook,
-            forks=forks,
-            extravars=[*docker_source.extravars, *extravars],
-            options=options,
-            docker_source=docker_source.record,
-            out=out,
-            **provision_options,
-        )
+        local_class = replace(request, project_dir=project_dir, inventory=vm_options.inventory)
+        status_code = provision_command(local_class, out=out)
     out.write(f"nslab: Docker Engine came from {docker_source.description}\n")
     return status_code
 
@@ -150,8 +122,7 @@ def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator
         yield DockerSource(
             "docker",
             "download.docker.com (Docker's repository, images from Docker Hub)",
-            (),
-            "download.docker.com",
+            {},
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
@@ -160,14 +131,13 @@ def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator
             "standin",
             f"the local stand-in for download.docker.com at {url} ({why}); "
             f"lab image from {archive}",
-            (
-                f"docker_engine_mirror={url}",
-                f"docker_engine_key_fingerprint={fingerprint}",
-                f"docker_engine_key_checksum=sha256:{key_sha256}",
-                f"namespace_lab_image={image}",
-                f"namespace_lab_image_archive={archive}",
-            ),
-            f"the local stand-in {url}",
+            {
+                "docker_engine_mirror": url,
+                "docker_engine_key_fingerprint": fingerprint,
+                "docker_engine_key_checksum": f"sha256:{key_sha256}",
+                "namespace_lab_image": image,
+                "namespace_lab_image_archive": str(archive),
+            },
         )
 
 

@@ -1,4 +1,9 @@
-"""`nslab report`: rebuild the summary and show it on the terminal."""
+"""`nslab report`: rebuild the summary and show it on the terminal.
+
+write_run_summary is the one writer of a run's status files and class summary: the playbook's
+summary play calls it (through `python -m lab report --statuses -`), and `nslab provision` calls
+it only for a run that stopped before that play.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 from lab.summary.build import write_class_summary
 from lab.summary.messages import summary_ui
+from lab.summary.model import ClassSummary
 from lab.summary.render import render_text
 from lab.summary.status_files import write_status_files
 
@@ -18,12 +24,22 @@ def report(
     lang: str = "en",
     statuses: Sequence[Mapping[str, Any]] | None = None,
 ) -> int:
-    """With `statuses` (each host's status.json as the playbook records it, for the playbook's
-    summary play), the reports directory is created and they are written first."""
-    if statuses is not None:
-        reports_dir.mkdir(parents=True, exist_ok=True)
-        write_status_files(reports_dir, statuses)
-    summary = write_class_summary(reports_dir, lang=lang, hosts=hosts)
+    """Write the summary (see write_run_summary) and show it on the terminal."""
+    summary = write_run_summary(reports_dir, hosts, lang, statuses)
     print(render_text(summary.rows, lang))
     print("\n" + summary_ui("text.page", lang, path=summary.index_html.resolve()))
     return 0
+
+
+def write_run_summary(
+    reports_dir: Path,
+    hosts: Collection[str] = (),
+    lang: str = "en",
+    statuses: Sequence[Mapping[str, Any]] | None = None,
+) -> ClassSummary:
+    """With `statuses` (each host's status.json as the playbook records it), the reports
+    directory is created and they are written first; then the class summary of `hosts`."""
+    if statuses is not None:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        write_status_files(reports_dir, statuses)
+    return write_class_summary(reports_dir, lang=lang, hosts=hosts)

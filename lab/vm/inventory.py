@@ -62,3 +62,15 @@ def write_inventory(path: Path, document: dict) -> Path:
     partial.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, explicit_start=True))
     os.replace(partial, path)
     return path
+
+
+def set_class_variables(path: Path, variables: dict[str, str]) -> Path:
+    """Give the VMs' group these variables (replacing any earlier ones), so the inventory run on
+    its own (`nslab provision -i inventory/local.yml`, `ansible-playbook -i ...`) takes Docker
+    and the lab image from where the built-in default class took them."""
+    document = yaml.safe_load(path.read_text()) or {}
+    group = document.setdefault(GROUP, {})
+    group.pop("vars", None)
+    if variables:
+        group["vars"] = dict(variables)
+    return write_inventory(path, document)

@@ -155,6 +155,18 @@ def test_readme_main_job_on_a_fresh_vm(local_class: LocalClass) -> None:
     changed = _changed_in_recap(second.stdout)
     assert "vm1" in changed and set(changed.values()) == {0}, changed
 
+    # README's next step: the VMs' inventory on its own takes Docker and the lab image from
+    # where the default class took them (the stand-in is not served now: nothing to fetch).
+    by_inventory = local_class.nslab(
+        "provision", "--project", str(local_class.project), "-i", str(local_class.inventory)
+    )
+    assert by_inventory.returncode == 0, by_inventory.stdout + by_inventory.stderr
+    changed = _changed_in_recap(by_inventory.stdout)
+    assert "vm1" in changed and set(changed.values()) == {0}, changed
+    runs = local_class.nslab("runs", "--project", str(local_class.project)).stdout.splitlines()
+    # Every run, the default class's and the inventory's, recorded with the same Docker source.
+    assert len(runs) == 4 and all("mirror http://10.0.2.2:18080" in line for line in runs[1:]), runs
+
     pid = qemu_pid(
         local_class.nslab("vm", "status", "--state-dir", str(local_class.state_dir)).stdout
     )

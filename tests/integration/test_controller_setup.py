@@ -98,7 +98,7 @@ def test_commands_leave_the_instructors_docker_as_it_was(
     assert "Traceback" not in err
     assert "0/1 hosts ok" in out
     # The built-in default would use the running docker-ce, not install an engine of its own.
-    code, out, err = sh(host, ".venv/bin/python -m lab.provision.controller_setup provision")
+    code, out, err = sh(host, "NSLAB_SETUP_PLAN=1 .venv/bin/python -m lab provision")
     assert (code, err) == (0, "")
     assert "engine use" in out.splitlines()
     assert "docker.io" not in out

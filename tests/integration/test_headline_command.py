@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ import pytest
 from docker.models.containers import Container
 from playbook_runs import (
     PROJECT_DIR,
+    VENV_BIN,
     ansible_playbook,
     output_of,
     tree_state,
@@ -208,3 +211,97 @@ def test_a_report_that_does_not_arrive_fails_the_run(
     rows = summary_of(project_reports)
     assert list(rows) == [HOSTS[0]]  # --limit: the run's only host
     assert (rows[HOSTS[0]]["status"], rows[HOSTS[0]]["verdict"]) == ("failed", "no report")
+
+
+def nslab_provision(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`nslab provision --project PROJECT ARGS`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "lab", "provision", "--project", str(project), *args],
+        env={**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def summary_files(page: Path) -> dict[str, str]:
+    """The class summary next to `page` with its time stamp taken out: what both paths must
+    agree on."""
+    reports = page.parent
+    stamp = json.loads((reports / "summary.json").read_text())["generated_at"]
+    return {
+        name: (reports / name).read_text(encoding="utf-8-sig").replace(stamp, "STAMP")
+        for name in ("summary.json", "summary.csv", "index.html")
+    }
+
+
+def test_nslab_provision_and_the_playbook_write_one_summary_in_the_inventorys_place_and_language(
+    first_run: Run, class_variables: dict[str, object], tmp_path: Path
+) -> None:
+    """README's class inventory, with namespace_lab_reports_dir and namespace_lab_lang: ja in its
+    group_vars, run by both commands: the same summary (language, place, host set), and under
+    --check neither writes anything. nslab runs from a project of symlinks, whose own work
+    directory (runs/) would otherwise also be where its reports go. Every fact is gathered and
+    compared at once, so a failure shows each way the two paths differ."""
+    assert first_run[0].returncode == 0
+    graded = tmp_path / "graded"
+    inventory = tmp_path / "class"
+    (inventory / "group_vars").mkdir(parents=True)
+    hosts = {name: {"student_id": f"s{n}"} for n, name in enumerate(HOSTS, 1)}
+    write_inventory(inventory / "hosts.json", hosts, class_variables)
+    (inventory / "group_vars" / "all.yml").write_text(
+        f"namespace_lab_reports_dir: {graded}\nnamespace_lab_lang: ja\n"
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("ansible.cfg", "playbooks", "roles"):
+        (project / name).symlink_to(PROJECT_DIR / name)
+
+    by_playbook = ansible_playbook("playbooks/lab.yml", "-i", str(inventory))
+    assert by_playbook.returncode == 0, output_of(by_playbook)
+    playbook_files = summary_files(graded / "index.html")
+    playbook_stamp = json.loads((graded / "summary.json").read_text())["generated_at"]
+    time.sleep(1)  # generated_at has a resolution of one second
+    by_nslab = nslab_provision(project, "-i", str(inventory))
+    assert by_nslab.returncode == 0, output_of(by_nslab)
+    # The page nslab's run names as its report, wherever that is.
+    nslab_page = Path(re.findall(r"^Report: (.*)$", by_nslab.stdout, re.MULTILINE)[-1])
+    nslab_files = summary_files(nslab_page)
+    facts = {
+        "nslab's page": nslab_page,
+        "the inventory's summary rewritten by nslab's run": json.loads(
+            (graded / "summary.json").read_text()
+        )["generated_at"]
+        != playbook_stamp,
+        "nslab's page is in Japanese": '<html lang="ja">' in nslab_files["index.html"],
+        "nslab's table is in Japanese": "ホスト" in by_nslab.stdout,
+        "nslab's summary files are the playbook's": nslab_files == playbook_files,
+        "a reports/ in nslab's project": (project / "reports").exists(),
+    }
+
+    # Under --check neither path writes anything under a reports directory.
+    shutil.rmtree(project / "reports", ignore_errors=True)
+    before = tree_state(graded)
+    checked_by_playbook = ansible_playbook("playbooks/lab.yml", "-i", str(inventory), "--check")
+    checked_by_nslab = nslab_provision(project, "-i", str(inventory), "--check")
+    assert checked_by_playbook.returncode == 0, output_of(checked_by_playbook)
+    assert checked_by_nslab.returncode == 0, output_of(checked_by_nslab)
+    facts |= {
+        "--check wrote a summary": tree_state(graded) != before or (project / "reports").exists(),
+        "--check says no report was written": "Report: none written (--check)"
+        in checked_by_nslab.stdout,
+    }
+
+    assert facts == {
+        "nslab's page": graded / "index.html",
+        "the inventory's summary rewritten by nslab's run": True,
+        "nslab's page is in Japanese": True,
+        "nslab's table is in Japanese": True,
+        "nslab's summary files are the playbook's": True,
+        "a reports/ in nslab's project": False,
+        "--check wrote a summary": False,
+        "--check says no report was written": True,
+    }
+    rows = summary_of(graded)
+    assert sorted(rows) == sorted(HOSTS) and {row["status"] for row in rows.values()} == {"ok"}

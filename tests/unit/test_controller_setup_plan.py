@@ -7,10 +7,12 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from lab.cli import main
 from lab.provision import controller_setup
 from lab.provision.controller_setup import (
     STANDIN_PACKAGES,
@@ -18,10 +20,29 @@ from lab.provision.controller_setup import (
     EngineError,
     SetupPlan,
     engine_action,
-    plan_for,
 )
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def plan_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[list[str]], SetupPlan]:
+    """The plan `./nslab ARGV` reads: nslab's own parser, NSLAB_SETUP_PLAN=1, no engine asked
+    about (an engine is "use"d: what matters here is whether one is needed)."""
+    monkeypatch.setenv("NSLAB_SETUP_PLAN", "1")
+    monkeypatch.setattr(controller_setup, "current_engine_action", lambda: "use")
+
+    def plan(argv: list[str]) -> SetupPlan:
+        try:
+            assert main(argv) == 0
+        except SystemExit:
+            return SetupPlan()  # --help or a usage error: nslab prints it, nothing is set up
+        lines = dict(line.partition(" ")[::2] for line in capsys.readouterr().out.splitlines())
+        return SetupPlan(tuple(lines["packages"].split()), lines["engine"] != "none")
+
+    return plan
 
 
 @pytest.mark.parametrize(
@@ -31,28 +52,58 @@ REPO = Path(__file__).resolve().parents[2]
         ["provision", "--help"],
         ["runs"],
         ["report"],
-        ["provision", "-i", "class.yml"],
-        ["provision", "--inventory=class.yml", "--docker-repo", "standin"],
         ["vm", "status"],
         ["vm", "down"],
         ["experiment"],
         ["no-such-command"],
     ],
 )
-def test_commands_that_need_only_the_venv(argv: list[str]) -> None:
+def test_commands_that_need_only_the_venv(
+    argv: list[str], plan_for: Callable[[list[str]], SetupPlan]
+) -> None:
     assert plan_for(argv) == SetupPlan()
 
 
-def test_vm_build_and_up_need_qemu_and_the_image_tools() -> None:
+def test_vm_build_and_up_need_qemu_and_the_image_tools(
+    plan_for: Callable[[list[str]], SetupPlan],
+) -> None:
     assert plan_for(["vm", "up", "-n", "2"]) == SetupPlan(VM_PACKAGES)
     assert plan_for(["vm", "build"]) == SetupPlan(VM_PACKAGES)
 
 
-def test_the_built_in_default_needs_an_engine_only_for_the_standin() -> None:
+def test_the_built_in_default_needs_an_engine_only_for_the_standin(
+    plan_for: Callable[[list[str]], SetupPlan],
+) -> None:
     standin = plan_for(["provision", "--vms", "2"])
     assert standin.needs_engine
     assert set(standin.packages) == set(VM_PACKAGES) | set(STANDIN_PACKAGES)
     assert plan_for(["provision", "--docker-repo", "docker"]) == SetupPlan(VM_PACKAGES)
+
+
+@pytest.mark.parametrize(
+    "found, action",
+    [("use", "use"), ("start", "start"), ("install", "none"), (EngineError("stopped"), "none")],
+)
+def test_a_class_inventory_gets_the_controllers_engine_started_never_installed(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    found: str | EngineError,
+    action: str,
+) -> None:
+    """The lab image comes from the controller's Docker by default: `./nslab provision -i X` on
+    a controller without a service manager starts the dockerd that is there (as the default
+    class does), installs none, and leaves any other case to the playbook's one-line message."""
+
+    def current() -> str:
+        if isinstance(found, EngineError):
+            raise found
+        return found
+
+    monkeypatch.setenv("NSLAB_SETUP_PLAN", "1")
+    monkeypatch.setattr(controller_setup, "current_engine_action", current)
+    for argv in (["provision", "-i", "class.yml"], ["provision", "--inventory=c.yml", "-C"]):
+        assert main(argv) == 0
+        assert capsys.readouterr().out.splitlines() == ["packages", f"engine {action}"]
 
 
 def test_a_running_engine_is_used_whatever_is_installed() -> None:

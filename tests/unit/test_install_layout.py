@@ -12,7 +12,12 @@ import yaml
 
 import lab
 from lab.errors import LabError
-from lab.provision.config import default_project_dir, installed_project_dir, work_dir_of
+from lab.provision.config import (
+    ProvisionRequest,
+    default_project_dir,
+    installed_project_dir,
+    work_dir_of,
+)
 from lab.provision.local import provision_local
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -68,8 +73,15 @@ def test_bad_extra_vars_are_refused_before_any_vm_boots(
     monkeypatch.setenv("NSLAB_CACHE", str(state))
     with pytest.raises(LabError, match=r"missing\.yml"):
         provision_local(
-            project_dir=PROJECT, source="standin", vms=1, extravars=[f"@{tmp_path}/missing.yml"]
+            ProvisionRequest(
+                project_dir=PROJECT,
+                docker_repo="standin",
+                vms=1,
+                extravars=[f"@{tmp_path}/missing.yml"],
+            )
         )
     with pytest.raises(LabError, match="--forks 0"):
-        provision_local(project_dir=PROJECT, source="standin", vms=1, forks=0)
+        provision_local(
+            ProvisionRequest(project_dir=PROJECT, docker_repo="standin", vms=1, forks=0)
+        )
     assert not state.exists(), "nothing may be built or booted"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lab.cli import main
-from lab.provision.config import build_config
+from lab.provision.config import ProvisionRequest, build_config
 from lab.provision.extravars import declared_variables, parse_extravars
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def test_limit_narrows_hosts(project: Path) -> None:
     inventory = write_inventory(
         project, "[lab_vms]\nvm1 ansible_connection=local\nvm2 ansible_connection=local\n"
     )
-    config = build_config(project_dir=project, inventory=inventory, limit="vm2")
+    config = build_config(ProvisionRequest(project_dir=project, inventory=inventory, limit="vm2"))
     assert config.hosts == ("vm2",)
     assert config.inventory.is_absolute() and config.playbook.is_absolute()
 
@@ -104,16 +104,16 @@ def test_unknown_variable_suggests_the_declared_one(
 def test_declared_and_connection_variables_are_accepted(project: Path) -> None:
     inventory = write_inventory(project, "vm1 ansible_connection=local\n")
     config = build_config(
-        project_dir=project,
-        inventory=inventory,
-        extravars=["demo_role_version=2", "demo_role_mirror=http://m", "ansible_user=root"],
+        ProvisionRequest(
+            project_dir=project,
+            inventory=inventory,
+            extravars=["demo_role_version=2", "demo_role_mirror=http://m", "ansible_user=root"],
+        )
     )
     assert config.extravars == {
         "demo_role_version": 2,
         "demo_role_mirror": "http://m",
         "ansible_user": "root",
-        "namespace_lab_reports_dir": str(project.resolve() / "reports"),
-        "namespace_lab_controller_image_dir": str(project.resolve() / ".cache" / "images"),
     }
 
 
@@ -128,14 +128,45 @@ def test_reports_go_to_the_project_unless_an_extravar_says_otherwise(project: Pa
     (project / "playbooks").rename(elsewhere)
     (project / "playbooks").symlink_to(elsewhere)
     inventory = write_inventory(project, "vm1 ansible_connection=local\n")
-    default = build_config(project_dir=project, inventory=inventory)
+    default = build_config(ProvisionRequest(project_dir=project, inventory=inventory))
     assert default.reports_dir == project.resolve() / "reports"
     chosen = build_config(
-        project_dir=project,
-        inventory=inventory,
-        extravars=[f"namespace_lab_reports_dir={project / 'graded'}"],
+        ProvisionRequest(
+            project_dir=project,
+            inventory=inventory,
+            extravars=[f"namespace_lab_reports_dir={project / 'graded'}"],
+        )
     )
     assert chosen.reports_dir == project / "graded"
+
+
+def test_the_inventorys_reports_dir_and_language_win_over_the_wrappers_default(
+    project: Path,
+) -> None:
+    """README puts namespace_lab_reports_dir in the inventory's group_vars: ansible-playbook
+    honours it, so nslab provision must too; -e still wins over it, as in Ansible. The wrapper
+    passes no -e of its own: its default reaches the role's defaults, the lowest precedence."""
+    (project / "roles" / "namespace_lab" / "defaults").mkdir(parents=True)
+    (project / "roles" / "namespace_lab" / "defaults" / "main.yml").write_text(
+        "namespace_lab_reports_dir: /elsewhere\nnamespace_lab_lang: en\n"
+    )
+    inventory_dir = project / "class"
+    (inventory_dir / "group_vars").mkdir(parents=True)
+    (inventory_dir / "hosts.ini").write_text("[lab_vms]\nvm1 ansible_connection=local\n")
+    (inventory_dir / "group_vars" / "all.yml").write_text(
+        f"namespace_lab_reports_dir: {project / 'graded'}\nnamespace_lab_lang: ja\n"
+    )
+    from_inventory = build_config(ProvisionRequest(project_dir=project, inventory=inventory_dir))
+    assert (from_inventory.reports_dir, from_inventory.lang) == (project / "graded", "ja")
+    assert [source.variables for source in from_inventory.extravars_sources] == []
+    from_e = build_config(
+        ProvisionRequest(
+            project_dir=project,
+            inventory=inventory_dir,
+            extravars=[f"namespace_lab_reports_dir={project / 'other'}", "namespace_lab_lang=en"],
+        )
+    )
+    assert (from_e.reports_dir, from_e.lang) == (project / "other", "en")
 
 
 def test_extravar_without_equals(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,10 +237,12 @@ def test_play_vars_of_the_playbook_and_its_imports_are_known(project: Path) -> N
     )
     inventory = write_inventory(project, "vm1 ansible_connection=local\n")
     config = build_config(
-        project_dir=project,
-        inventory=inventory,
-        playbook="reset.yml",
-        extravars=["cleanup_everything=true"],
+        ProvisionRequest(
+            project_dir=project,
+            inventory=inventory,
+            playbook="reset.yml",
+            extravars=["cleanup_everything=true"],
+        )
     )
     assert config.extravars["cleanup_everything"] is True
 
@@ -235,7 +268,7 @@ def test_cli_entry_point_prints_one_line_without_traceback(tmp_path: Path) -> No
 
 def test_default_playbook_is_the_whole_job(tmp_path: Path) -> None:
     inventory = write_inventory(tmp_path, "[lab_vms]\nvm1 ansible_connection=local\n")
-    config = build_config(project_dir=REPO, inventory=inventory)
+    config = build_config(ProvisionRequest(project_dir=REPO, inventory=inventory))
     assert config.playbook == REPO / "playbooks" / "lab.yml"
     assert config.ansible_cfg == REPO / "ansible.cfg"
     assert config.reports_dir == REPO / "reports"

@@ -122,3 +122,25 @@ def test_lab_playbooks_rescue_pattern_keeps_the_first_reason() -> None:
         "failed",
         "Install packages: E: broken",
     )
+
+
+def test_the_playbooks_summary_task_says_where_it_wrote_or_that_check_mode_skipped_it() -> None:
+    path = "/x/lab/project/roles/namespace_lab/tasks/summary.yml:47"
+    argv = ["python3", "-m", "lab", "report", "--reports-dir", "/srv/r", "--lang", "ja"]
+    argv += ["--statuses", "-", "--host=vm1", "--host=vm2"]
+    written, skipped, never = (EventTracker(["vm1"]) for _ in range(3))
+    written.handle(
+        event(
+            "runner_on_ok", "vm1", "Write", task_path=path, task_action="command", res={"cmd": argv}
+        )
+    )
+    skipped.handle(
+        event("runner_on_skipped", "vm1", "Write", task_path=path, task_action="command")
+    )
+    never.handle(
+        event("runner_on_ok", "vm1", "Write", task_path="/x/other.yml:1", res={"cmd": argv})
+    )
+    assert (written.summary.state, str(written.summary.reports_dir)) == ("written", "/srv/r")
+    assert (written.summary.lang, written.summary.hosts) == ("ja", ("vm1", "vm2"))
+    assert (skipped.summary.state, skipped.summary.reports_dir) == ("skipped", None)
+    assert never.summary.state == "not reached"

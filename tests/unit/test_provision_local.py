@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from lab.errors import LabError
+from lab.provision.config import ProvisionRequest
 from lab.provision.local import _local_vms_answer, provision_local
 
 
@@ -46,7 +47,7 @@ def test_an_empty_lab_vms_group_is_not_a_running_class(tmp_path: Path) -> None:
 
 def test_unknown_docker_repo_is_refused_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="--docker-repo mirror: choose one of auto, docker, standin"):
-        provision_local(project_dir=tmp_path, source="mirror", vms=1)
+        provision_local(ProvisionRequest(project_dir=tmp_path, docker_repo="mirror", vms=1))
 
 
 def test_a_project_that_is_not_one_is_refused_before_any_vm_boots(
@@ -55,10 +56,14 @@ def test_a_project_that_is_not_one_is_refused_before_any_vm_boots(
     state = tmp_path / "cache"
     monkeypatch.setenv("NSLAB_CACHE", str(state))
     with pytest.raises(LabError, match=r"is not an nslab project \(no ansible\.cfg there\)"):
-        provision_local(project_dir=tmp_path / "elsewhere", source="standin", vms=1)
+        provision_local(
+            ProvisionRequest(project_dir=tmp_path / "elsewhere", docker_repo="standin", vms=1)
+        )
     assert not state.exists(), "nothing may be built or booted"
 
 
 def test_unknown_release_is_refused_before_anything_starts(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="'forky': choose one of bookworm, trixie"):
-        provision_local(project_dir=tmp_path, source="auto", vms=1, release="forky")
+        provision_local(
+            ProvisionRequest(project_dir=tmp_path, docker_repo="auto", vms=1, release="forky")
+        )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.provision.config import build_config
+from lab.provision.config import ProvisionRequest, build_config
 from lab.provision.docker_source import docker_source
 from lab.provision.options import (
     AnsibleOptions,
@@ -166,15 +166,17 @@ def test_every_kind_of_extra_vars(project: Path, inventory: Path, tmp_path: Path
     )
     password_file = tmp_path / "secret.yml.pass"
     config = build_config(
-        project_dir=project,
-        inventory=inventory,
-        extravars=[
-            f"@{plain}",
-            '{"docker_engine_channel": "stable", "docker_engine_version": "5:27.*"}',
-            "docker_engine_apt_proxy=http://cache:3142 docker_engine_download_retries=5",
-            f"@{secret}",
-        ],
-        options=AnsibleOptions(vault_password_files=(password_file,)),
+        ProvisionRequest(
+            project_dir=project,
+            inventory=inventory,
+            extravars=[
+                f"@{plain}",
+                '{"docker_engine_channel": "stable", "docker_engine_version": "5:27.*"}',
+                "docker_engine_apt_proxy=http://cache:3142 docker_engine_download_retries=5",
+                f"@{secret}",
+            ],
+            options=AnsibleOptions(vault_password_files=(password_file,)),
+        )
     )
     variables = config.extravars
     assert variables["docker_engine_users"] == ["alice"]
@@ -184,7 +186,7 @@ def test_every_kind_of_extra_vars(project: Path, inventory: Path, tmp_path: Path
     assert variables["docker_engine_https_proxy"] == "http://u:vaultpw@p:3128"
     assert "vaultpw" in config.secret_values
     files = [source.file for source in config.extravars_sources]
-    assert files == [None, plain.resolve(), None, None, secret.resolve()]
+    assert files == [plain.resolve(), None, None, secret.resolve()]
     assert config.docker_source == "download.docker.com"
 
 

@@ -105,3 +105,38 @@ def test_rewrite_replaces_the_previous_hosts(tmp_path: Path) -> None:
     text = inventory.read_text()
     assert "41000" in text and "vm2" not in text
     assert [path.name for path in inventory.parent.iterdir()] == ["local.yml"]
+
+
+def test_the_inventory_carries_the_docker_source_the_default_class_chose(tmp_path: Path) -> None:
+    """`nslab provision -i inventory/local.yml` after `nslab provision`: the same stand-in and
+    lab image archive, as Ansible reads the file; a later choice of download.docker.com takes
+    them out again."""
+    from lab.provision.docker_source import docker_source
+    from lab.vm.inventory import set_class_variables
+
+    inventory = _write(tmp_path)
+    standin = {
+        "docker_engine_mirror": "http://10.0.2.2:18080",
+        "namespace_lab_image_archive": "/var/cache/nslab/lab-image.tar",
+    }
+
+    def hostvars() -> dict:
+        listing = subprocess.run(
+            [str(VENV_BIN / "ansible-inventory"), "-i", str(inventory), "--list"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(listing.stdout)["_meta"]["hostvars"]
+
+    set_class_variables(inventory, standin)
+    assert {host: {k: v[k] for k in standin} for host, v in hostvars().items()} == {
+        "vm1": standin,
+        "vm2": standin,
+    }
+    assert docker_source(hostvars(), {}) == "mirror http://10.0.2.2:18080"
+    assert hostvars()["vm1"]["ansible_port"] == 40001  # the connection settings stay
+
+    set_class_variables(inventory, {})
+    assert docker_source(hostvars(), {}) == "download.docker.com"
+    assert "namespace_lab_image_archive" not in hostvars()["vm1"]
