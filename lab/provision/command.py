@@ -19,6 +19,8 @@ from lab.provision.config import (
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import NO_OPTIONS, AnsibleOptions, Passwords, ask_passwords
 from lab.provision.runs import DEFAULT_KEEP, RunsDir
+from lab.runlock import held
+from lab.untrusted import for_terminal
 
 
 class NothingToRetry(LabError):
@@ -66,14 +68,15 @@ def provision_command(
             private_dir=Path(private),
             docker_source=docker_source,
         )
-        result = provision(config, runs, display, Path(private))
-    # Imported here: the summary renders HTML and is not needed to validate or list runs.
-    from lab.summary import write_class_summary
-    from lab.summary.render import render_text
+        # One run per reports directory, the playbook's own preflight taking the same lock.
+        with held(config.reports_dir, "nslab provision"):
+            result = provision(config, runs, display, Path(private))
+            # Imported here: the summary renders HTML and is not needed to validate or list runs.
+            from lab.summary import write_class_summary
+            from lab.summary.render import render_text
 
-    # Hosts that failed before fetching anything still get their row (with the reason).
-    config.reports_dir.mkdir(exist_ok=True)
-    summary = write_class_summary(config.reports_dir, result.outcomes)
+            # Hosts that failed before fetching anything still get their row (with the reason).
+            summary = write_class_summary(config.reports_dir, result.outcomes)
     out.write(render_text(summary.rows) + "\n")
     _print_footer(out, result, summary.index_html)
     return 0 if result.status == "successful" and not result.failed_hosts else 1
@@ -132,6 +135,8 @@ def _print_footer(out: TextIO, result: ProvisionResult, index: Path) -> None:
 
 
 def _print_table(out: TextIO, header: list[str], rows: list[list[str]]) -> None:
+    # Host names and statuses come from run records that hosts' output went into.
+    rows = [[for_terminal(str(cell)) for cell in row] for row in rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
     for row in [header, *rows]:
         cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
