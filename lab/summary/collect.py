@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from lab.provision.secrets import redact_url_userinfo
 from lab.summary.model import HOST_STATUSES, SUMMARY_SCHEMA, HostOutcome, HostRow
 from lab.summary.report_facts import (
     InvalidHostReport,
@@ -112,13 +113,15 @@ def _row(reports_dir: Path, host: str, given: HostOutcome | None) -> HostRow:
             status = "failed"
             reason = reason or f"the run finished but no {REPORT_JSON} was fetched to {host_dir}"
 
+    docker_source = outcome.docker_source or (recorded.docker_source if recorded else None)
     return HostRow(
         host=host,
         student_id=outcome.student_id or (recorded.student_id if recorded else None),
         status=status,
-        reason=reason,
+        # Failure messages quote URLs: none reaches the summary with its password.
+        reason=redact_url_userinfo(reason),
         os_release=outcome.os_release or (recorded.os_release if recorded else None),
-        docker_source=outcome.docker_source or (recorded.docker_source if recorded else None),
+        docker_source=redact_url_userinfo(docker_source) if docker_source else None,
         docker_version=facts.docker_version if facts else None,
         verdict=facts.verdict if facts else "no report",
         mismatches=facts.mismatches if facts else (),
