@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "seed-cgroup-v2.en.json"
 
 SCRIPT = '<script>document.title="pwned"</script><img src=x onerror="alert(1)">'
-FORMULAS = ("=HYPERLINK(\"http://evil.invalid\",\"grade\")", "+1+1", "-2+3", "@SUM(A1)")
+FORMULAS = ('=HYPERLINK("http://evil.invalid","grade")', "+1+1", "-2+3", "@SUM(A1)")
 TERMINAL = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\x07\x08\x9b6n"
 
 
@@ -160,7 +160,9 @@ def test_no_terminal_control_from_a_host_reaches_the_instructors_terminal(
 
     shown = summarise(reports, [status, failed]).stdout
     assert "red" in shown and "apt failed: " in shown
-    assert not [char for char in shown if ord(char) < 32 and char != "\n" or 127 <= ord(char) < 160]
+    assert not [
+        char for char in shown if (ord(char) < 32 and char != "\n") or 127 <= ord(char) < 160
+    ]
 
     # The progress display (`nslab provision`), fed the failure message of a host.
     class Captured:
