@@ -56,6 +56,21 @@ def ansible_playbook(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     )
 
 
+def lab_playbook(
+    tmp_path: Path, inventory: Path, reports: Path
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """playbooks/lab.yml as an instructor types it, with its reports in `reports`."""
+    result = ansible_playbook(
+        tmp_path,
+        "playbooks/lab.yml",
+        "-i",
+        str(inventory),
+        "-e",
+        f"namespace_lab_reports_dir={reports}",
+    )
+    return result, one_line(result)
+
+
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
     return " ".join((result.stdout + result.stderr).split())
 
@@ -82,15 +97,7 @@ def test_a_host_name_that_leaves_reports_stops_the_run_before_any_connection(
     inventory = write_class(tmp_path / "class.json", {"vm-ok": NOWHERE, name: NOWHERE})
     reports = tmp_path / "reports"
 
-    result = ansible_playbook(
-        tmp_path,
-        "playbooks/lab.yml",
-        "-i",
-        str(inventory),
-        "-e",
-        f"namespace_lab_reports_dir={reports}",
-    )
-    output = one_line(result)
+    result, output = lab_playbook(tmp_path, inventory, reports)
 
     assert result.returncode == 2, output
     assert (
@@ -131,15 +138,7 @@ def test_a_second_playbook_run_stops_at_once_on_a_held_reports_directory(
     inventory = write_class(tmp_path / "class.json", {"vm-1": NOWHERE})
 
     started = time.monotonic()
-    result = ansible_playbook(
-        tmp_path,
-        "playbooks/lab.yml",
-        "-i",
-        str(inventory),
-        "-e",
-        f"namespace_lab_reports_dir={reports}",
-    )
-    output = one_line(result)
+    result, output = lab_playbook(tmp_path, inventory, reports)
 
     assert result.returncode == 2, output
     user = pwd.getpwuid(os.getuid()).pw_name
