@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -22,7 +23,9 @@ from lab.provision.docker_source import docker_source as docker_source_of
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import AnsibleOptions, Passwords, ask_passwords
 from lab.provision.runs import RunsDir
+from lab.runlock import held
 from lab.summary.model import HostOutcome
+from lab.untrusted import for_terminal
 
 
 class NothingToRetry(LabError):
@@ -53,8 +56,12 @@ def provision_command(
             passwords=passwords,
             private_dir=Path(private),
         )
-        result = provision(config, runs, display, Path(private))
-    return _show_summary(config, result, out)
+        # One run per reports directory, the playbook's own preflight taking the same lock;
+        # --check writes nothing under it, the lock included (as the playbook's check mode).
+        lock = nullcontext() if config.check else held(config.reports_dir, "nslab provision")
+        with lock:
+            result = provision(config, runs, display, Path(private))
+            return _show_summary(config, result, out)
 
 
 def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO) -> int:
@@ -152,6 +159,8 @@ def _print_footer(out: TextIO, result: ProvisionResult, index: Path | None) -> N
 
 
 def _print_table(out: TextIO, header: list[str], rows: list[list[str]]) -> None:
+    # Host names and statuses come from run records that hosts' output went into.
+    rows = [[for_terminal(str(cell)) for cell in row] for row in rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
     for row in [header, *rows]:
         cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]

@@ -194,7 +194,7 @@ def build_config(
         options=request.options,
         passwords=passwords,
         vault=vault,
-        secret_values=tuple(_secret_values(sources, passwords, vault)),
+        secret_values=tuple(_secret_values(sources, passwords, vault, selected.hostvars)),
         docker_source=docker_source_of(selected.hostvars, variables),
         # Reports and the saved lab image land in the work directory unless a variable says
         # otherwise: the role's own defaults follow its real path, which a project of symlinks
@@ -241,9 +241,14 @@ def check_play_targets(selected: Inventory, playbook: Path) -> None:
 
 
 def _secret_values(
-    sources: Sequence[ExtraVarsSource], passwords: Passwords, vault: Vault
+    sources: Sequence[ExtraVarsSource],
+    passwords: Passwords,
+    vault: Vault,
+    hostvars: Mapping[str, Any],
 ) -> list[str]:
     values = [*passwords.values(), *vault.secret_values()]
+    # The inventory's own variables: a proxy URL with its password, an ansible_password.
+    values += url_passwords(hostvars) + secret_named_values(hostvars)
     values += [value for name, value in os.environ.items() if is_secret_name(name)]
     for source in sources:
         values += url_passwords(source.variables) + secret_named_values(source.variables)

@@ -32,6 +32,7 @@ from lab.errors import LabError
 from lab.provision.config import WORK_DIR_ENV, ProvisionConfig
 from lab.provision.events import EventTracker, PlaybookSummary
 from lab.provision.extravars import ExtraVarsSource
+from lab.provision.interrupt import interruptible
 from lab.provision.options import playbook_arguments, prompt_answers
 from lab.provision.progress import progress_for
 from lab.provision.runs import Run, RunRecord, RunsDir
@@ -44,6 +45,10 @@ class RunError(LabError):
     """ansible-playbook stopped before any host ran (syntax error, missing role, ...)."""
 
     exit_code = 1
+
+
+class RunInterrupted(LabError):
+    exit_code = 130
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,12 @@ def provision(
             scrub_command_file(Path(runner_config.artifact_dir))
 
     runner = None
+    interrupted = False
     try:
-        with tempfile.TemporaryDirectory(prefix="nslab-extravars-", dir=private_dir) as private:
+        with (
+            interruptible() as interruption,
+            tempfile.TemporaryDirectory(prefix="nslab-extravars-", dir=private_dir) as private,
+        ):
             arguments = playbook_arguments(config.options, config.passwords, config.check)
             arguments += config.vault.arguments()
             arguments += _extravars_arguments(Path(private), config.extravars_sources)
@@ -133,16 +142,28 @@ def provision(
                 quiet=True,
                 event_handler=on_event,
                 status_handler=on_status,
+                cancel_callback=interruption.cancel,
             )
+        interrupted = interruption.signum is not None
+    except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM (interruptible)
+        interrupted = True
+        raise
     finally:
-        progress.finish()  # also on Ctrl-C: the terminal gets its cursor and last counts back
+        # Secrets out first: a second signal may cut this block short.
         stdout.close()
+        redactor.tree(run.path)
+        redactor.status_files(config.reports_dir)
+        progress.finish()  # also on Ctrl-C: the terminal gets its cursor and last counts back
         record.finished = _now()
         record.hosts = list(tracker.outcomes().values())
-        record.status = _final_status(runner, tracker)
+        record.status = "interrupted" if interrupted else _final_status(runner, tracker)
         run.save(record)
-        redactor.tree(run.path)
         runs.rotate()
+    if interrupted:
+        raise RunInterrupted(
+            f"the run was stopped (signal {interruption.signum}) and ansible-playbook cancelled; "
+            f"its record, marked interrupted: {run.path}"
+        )
     result = ProvisionResult(
         run, runner.status, runner.rc or 0, tracker.outcomes(), tracker.summary
     )

@@ -20,6 +20,7 @@ from rich.live import Live
 from rich.text import Text
 
 from lab.provision.events import HostProgress
+from lab.untrusted import for_terminal
 
 _MARKS = {"waiting": "·", "running": "▸", "ok": "✓", "failed": "✗", "unreachable": "✗"}
 _STATES = ("ok", "running", "waiting", "failed", "unreachable")
@@ -43,7 +44,8 @@ def status_line(host: HostProgress, name_width: int) -> str:
         detail = "done"
     else:
         detail = host.task
-    return f"{_MARKS[host.state]} {host.host:<{name_width}}  {counts}  {detail}"
+    # A task name or failure message can carry a host's output: no terminal control from it.
+    return for_terminal(f"{_MARKS[host.state]} {host.host:<{name_width}}  {counts}  {detail}")
 
 
 def counts_line(hosts: list[HostProgress]) -> str:

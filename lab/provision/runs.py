@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.runlock import private_dir
 from lab.summary.model import HostOutcome
 
 RECORD_NAME = "run.json"
@@ -90,7 +91,8 @@ class RunsDir:
 
     def new_run(self) -> Run:
         """A fresh, empty directory: ansible-runner must never find env/ files of an earlier run."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        # Records name students and hosts and keep the run's output: the owner's alone.
+        private_dir(self.root)
         # Microseconds: runs started within one second must still sort in start order.
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.root / f"{stamp}-{random_source.token_hex(3)}"

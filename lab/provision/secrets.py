@@ -26,8 +26,9 @@ _SECRET_NAME = re.compile(
     r"|api_?key|auth_?key",
     re.IGNORECASE,
 )
-# scheme://userinfo@ — userinfo is user:password, or a lone token (https://TOKEN@host).
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/?#@'\"]+)@")
+# scheme://userinfo@ — userinfo is user:password, or a lone token (https://TOKEN@host). Up to
+# the authority's last '@': a password typed with a raw '@' in it is blanked whole.
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/?#'\"]+)@")
 
 
 def is_secret_name(name: str) -> bool:
@@ -120,6 +121,13 @@ class Redactor:
             partial.touch(mode=0o600)
             partial.write_text(redacted, encoding="utf-8")
             os.replace(partial, path)
+
+    def status_files(self, reports_dir: Path) -> None:
+        """Each host's status.json: its reason may quote a failure message with a secret."""
+        if reports_dir.is_dir():
+            for path in sorted(reports_dir.glob("*/status.json")):
+                if path.is_file() and not path.is_symlink():
+                    self.file(path)
 
     def tree(self, root: Path) -> None:
         for path in sorted(root.rglob("*")):

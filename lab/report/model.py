@@ -300,14 +300,19 @@ class Report:
                 cout["pid_inside"] = container.pid_inside
         return data
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Report:
+    @staticmethod
+    def check_version(data: dict[str, Any]) -> None:
+        """ValueError when the document is of a schema version this nslab cannot read."""
         major = str(data.get("schema_version", "")).split(".")[0]
         if major != SCHEMA_VERSION.split(".")[0]:
             raise ValueError(
                 f"report schema {data.get('schema_version')!r} is not supported "
                 f"(this nslab reads {SCHEMA_VERSION.split('.')[0]}.x)"
             )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        cls.check_version(data)
         return cls(
             run_id=data["run_id"],
             started_at=data["started_at"],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lab.errors import LabError
 from lab.summary.collect import collect_rows
+from lab.summary.host_pages import write_host_pages
 from lab.summary.model import ClassSummary, HostOutcome, count_rows
 from lab.summary.render import render_csv, render_html, render_json
 
@@ -32,7 +33,7 @@ def write_class_summary(
             f"no reports directory at {reports_dir}: run playbooks/lab.yml (or nslab provision) "
             "first, or point --reports-dir at the directory holding one folder per host"
         )
-    rows = collect_rows(reports_dir, hosts, outcomes)
+    rows = write_host_pages(reports_dir, collect_rows(reports_dir, hosts, outcomes), lang)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     counts = count_rows(rows)
     summary = ClassSummary(

@@ -1,7 +1,10 @@
 """Reading a reports directory: one sub-directory per host, as the namespace_lab role fetches it.
 
-    reports/<host>/report.json   the experiment's report (lab.report's JSON schema)
+    reports/<host>/report.json   the experiment's report (lab.report's JSON schema), as fetched
     reports/<host>/report.html   the same report rendered for people (linked from the summary)
+    reports/<host>/report.md     and for Markdown readers; both rendered here, on the controller,
+                                 from the checked report.json (host_pages.py): a host's own page
+                                 is never fetched nor shown
     reports/<host>/status.json   how the last run ended for the host:
                                  {"host", "status": ok|failed|unreachable, "reason", "student_id",
                                   "os": {"distribution", "version", "codename"}, "docker_source",
@@ -20,8 +23,16 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+from lab.provision.secrets import redact_url_userinfo
 from lab.summary.model import HOST_STATUSES, SUMMARY_SCHEMA, HostOutcome, HostRow
-from lab.summary.report_facts import ReportFacts, UnreadableReport, report_facts
+from lab.summary.report_facts import (
+    InvalidHostReport,
+    ReportFacts,
+    UnreadableReport,
+    read_report,
+    report_facts,
+)
+from lab.untrusted import host_name_problem
 
 REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"
@@ -76,6 +87,10 @@ def _last_run_hosts(reports_dir: Path) -> set[str] | None:
 
 
 def _row(reports_dir: Path, host: str, given: HostOutcome | None) -> HostRow:
+    problem = host_name_problem(host)
+    if problem:
+        # Preflight stops a run on such a name; a summary rebuilt by hand must not follow it either.
+        return unusable_row(host, f"the host name {host!r} {problem}; no path is made from it")
     host_dir = reports_dir / host
     recorded = _read_status(host_dir / STATUS_JSON, host)
     report_path = host_dir / REPORT_JSON
@@ -88,7 +103,9 @@ def _row(reports_dir: Path, host: str, given: HostOutcome | None) -> HostRow:
         fetched = recorded.report_sha1 if recorded else None
         try:
             if report_path.is_file() and _is_this_runs(report_path, fetched):
-                facts = report_facts(_read_json(report_path))
+                facts = report_facts(read_report(report_path))
+        except InvalidHostReport as error:
+            reason = invalid_report_reason(host, error)
         except UnreadableReport as error:
             reason = f"{REPORT_JSON} unreadable: {error}"
         if facts is None:
@@ -96,17 +113,19 @@ def _row(reports_dir: Path, host: str, given: HostOutcome | None) -> HostRow:
             status = "failed"
             reason = reason or f"the run finished but no {REPORT_JSON} was fetched to {host_dir}"
 
+    docker_source = outcome.docker_source or (recorded.docker_source if recorded else None)
     return HostRow(
         host=host,
         student_id=outcome.student_id or (recorded.student_id if recorded else None),
         status=status,
-        reason=reason,
+        # Failure messages quote URLs: none reaches the summary with its password.
+        reason=redact_url_userinfo(reason),
         os_release=outcome.os_release or (recorded.os_release if recorded else None),
-        docker_source=outcome.docker_source or (recorded.docker_source if recorded else None),
+        docker_source=redact_url_userinfo(docker_source) if docker_source else None,
         docker_version=facts.docker_version if facts else None,
         verdict=facts.verdict if facts else "no report",
         mismatches=facts.mismatches if facts else (),
-        report_link=_report_link(host_dir, host) if facts else None,
+        report_link=f"{host}/{REPORT_HTML}" if facts else None,
         namespaces=facts.namespaces if facts else (),
     )
 
@@ -119,9 +138,24 @@ def _is_this_runs(report_path: Path, fetched_sha1: str | None) -> bool:
     return hashlib.sha1(report_path.read_bytes()).hexdigest() == fetched_sha1
 
 
-def _report_link(host_dir: Path, host: str) -> str:
-    name = REPORT_HTML if (host_dir / REPORT_HTML).is_file() else REPORT_JSON
-    return f"{host}/{name}"
+def invalid_report_reason(host: str, error: Exception) -> str:
+    return f"invalid report from {host}: {error}"
+
+
+def unusable_row(host: str, reason: str) -> HostRow:
+    """The row of a host whose report cannot be shown: failed, with the reason."""
+    return HostRow(
+        host=host,
+        student_id=None,
+        status="failed",
+        reason=reason,
+        os_release=None,
+        docker_source=None,
+        docker_version=None,
+        verdict="no report",
+        mismatches=(),
+        report_link=None,
+    )
 
 
 def _read_status(path: Path, host: str) -> HostOutcome | None:

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lab.runlock import private_dir
 from lab.summary.build import write_class_summary
 from lab.summary.messages import summary_ui
 from lab.summary.model import ClassSummary
@@ -40,6 +41,7 @@ def write_run_summary(
     """With `statuses` (each host's status.json as the playbook records it), the reports
     directory is created and they are written first; then the class summary of `hosts`."""
     if statuses is not None:
-        reports_dir.mkdir(parents=True, exist_ok=True)
+        # Students' IDs and verdicts: the owner's alone on a shared controller.
+        private_dir(reports_dir)
         write_status_files(reports_dir, statuses)
     return write_class_summary(reports_dir, lang=lang, hosts=hosts)

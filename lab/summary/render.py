@@ -13,6 +13,7 @@ from urllib.parse import quote
 from lab.report.terminal import display_width
 from lab.summary.messages import summary_ui
 from lab.summary.model import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, HostRow, NamespaceCell
+from lab.untrusted import for_spreadsheet, for_terminal
 
 CSV_COLUMNS = (
     "host",
@@ -67,7 +68,13 @@ def render_csv(rows: Sequence[HostRow]) -> str:
         # Spreadsheets and LMS imports want one flat cell per field.
         record["mismatches"] = "; ".join(row.mismatches)
         record["docker_installed"] = "yes" if row.docker_installed else "no"
-        writer.writerow({key: "" if value is None else value for key, value in record.items()})
+        # Host-made text (a reason, a version, a student ID) is never a formula in a spreadsheet.
+        writer.writerow(
+            {
+                key: "" if value is None else for_spreadsheet(str(value))
+                for key, value in record.items()
+            }
+        )
     return buffer.getvalue()
 
 
@@ -88,6 +95,8 @@ def render_text(rows: Sequence[HostRow], lang: str = "en") -> str:
         )
         for row in rows
     ]
+    # Host-made text reaches the instructor's terminal without its control sequences.
+    lines = [tuple(for_terminal(cell) for cell in line) for line in lines]
     # The last column is free text: pad the others, leave it ragged.
     widths = [max(display_width(line[i]) for line in lines) for i in range(len(header) - 1)]
     padded = (

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from lab.errors import LabError
+from lab.provision.secrets import Redactor
 from lab.summary.collect import STATUS_JSON
+from lab.untrusted import host_name_problem
 
 
 class BadStatusRecord(LabError):
@@ -27,7 +29,9 @@ def write_status_files(reports_dir: Path, records: Iterable[Mapping[str, Any]]) 
     for host, record in checked:
         path = reports_dir / host / STATUS_JSON
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, indent=4, sort_keys=True) + "\n", encoding="utf-8")
+        # A failure message may quote a URL with its password, a variable may be a secret.
+        redacted = Redactor().data(dict(record))
+        path.write_text(json.dumps(redacted, indent=4, sort_keys=True) + "\n", encoding="utf-8")
         written.append(path)
     return written
 
@@ -46,7 +50,7 @@ def read_status_records(text: str) -> list[Mapping[str, Any]]:
 def _host_of(record: Mapping[str, Any]) -> str:
     host = record.get("host")
     # The host names a folder under the reports directory: nothing that could leave it.
-    if not isinstance(host, str) or host in ("", ".", "..") or "/" in host or "\0" in host:
+    if not isinstance(host, str) or host_name_problem(host):
         raise BadStatusRecord(
             f"a host status record names no usable host ({host!r}): each record needs the "
             'host\'s inventory name in "host"; no status file was written'

@@ -89,14 +89,11 @@ def write_host(
     *,
     report: Report | None = None,
     status: dict[str, object] | None = None,
-    html: bool = True,
 ) -> Path:
     host_dir = reports_dir / host
     host_dir.mkdir(parents=True, exist_ok=True)
     if report is not None:
         (host_dir / "report.json").write_text(json.dumps(report.to_dict()))
-        if html:
-            (host_dir / "report.html").write_text(f"<h1>report of {host}</h1>")
     if status is not None:
         (host_dir / "status.json").write_text(json.dumps({"host": host, **status}))
     return host_dir

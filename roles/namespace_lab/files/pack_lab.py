@@ -63,9 +63,15 @@ def pack(lab_dir: Path, archive: Path, parts: list[str]) -> dict[str, str]:
                 info.mode = 0o644
                 tar.addfile(info, io.BytesIO(data))
                 manifest[info.name] = hashlib.sha256(data).hexdigest()
-    # Whole or not at all: another run packing the same sources may be reading it.
+    # The archive runs as root on every host: its directory is the owner's alone.
+    archive.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Whole or not at all: another run packing the same sources may be reading it. Created
+    # exclusively, never through a link someone else left under that name.
     partial = archive.with_name(f".{archive.name}.{os.getpid()}")
-    partial.write_bytes(buffer.getvalue())
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(buffer.getvalue())
     os.replace(partial, archive)
     return manifest
 
