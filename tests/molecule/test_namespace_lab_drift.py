@@ -138,10 +138,10 @@ def test_an_edited_students_command_is_written_again(
     host: Container, testbed: Testbed, tmp_path: Path
 ) -> None:
     command = "/usr/local/bin/nslab-experiment"
-    sh(host, f"sed -i 's/--lang en/--lang ja/' {command} && chmod 0700 {command}")
+    sh(host, f"""sed -i 's/lang="en"/lang="ja"/' {command} && chmod 0700 {command}""")
     run = lab(host, tmp_path, testbed)
     assert_repaired_by(run, "Install the students' command (nslab-experiment)")
-    assert "--lang en" in sh(host, f"cat {command}")
+    assert 'lang="en"' in sh(host, f"cat {command}")
     assert sh(host, f"stat -c %a {command}").strip() == "755"
     assert_converged(host, tmp_path, testbed)
 

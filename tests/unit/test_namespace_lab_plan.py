@@ -9,7 +9,9 @@ import hashlib
 import http.server
 import importlib.util
 import json
+import os
 import socketserver
+import stat
 import subprocess
 import sys
 import tarfile
@@ -289,22 +291,25 @@ def test_read_host_sees_each_drift(tmp_path: Path, engine_socket: str) -> None:
     assert host.docker_error == "" and not host.image_present
 
 
-def test_the_packed_archive_and_its_manifest_agree(tmp_path: Path) -> None:
-    archive = tmp_path / "lab.tar"
+def pack(tmp_path: Path, *parts: str) -> dict:
+    """pack_lab.py as the role runs it, with TMPDIR pointed at tmp_path."""
     printed = subprocess.run(
-        [
-            sys.executable,
-            str(ROLE / "files" / "pack_lab.py"),
-            str(PROJECT / "lab"),
-            str(archive),
-            "__init__.py",
-            "report",
-        ],
+        [sys.executable, str(ROLE / "files" / "pack_lab.py"), str(PROJECT / "lab"), *parts],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    manifest = json.loads(printed)
+        check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    return {
+        "returncode": printed.returncode,
+        "stderr": printed.stderr,
+        **(json.loads(printed.stdout) if printed.returncode == 0 else {}),
+    }
+
+
+def test_the_packed_archive_and_its_manifest_agree(tmp_path: Path) -> None:
+    packed = pack(tmp_path, "__init__.py", "report")
+    manifest, archive = packed["manifest"], Path(packed["archive"])
     with tarfile.open(archive) as tar:
         unpacked = {
             member.name: hashlib.sha256(tar.extractfile(member).read()).hexdigest()
@@ -318,3 +323,8 @@ def test_the_packed_archive_and_its_manifest_agree(tmp_path: Path) -> None:
         == hashlib.sha256((PROJECT / "lab" / "__init__.py").read_bytes()).hexdigest()
     )
     assert manifest["lab/report"] == ""
+    # In this user's private directory, one file per checkout: a second run replaces it whole.
+    assert archive.parent == tmp_path / f"nslab-{os.getuid()}"
+    assert stat.S_IMODE(archive.parent.stat().st_mode) == 0o700
+    assert pack(tmp_path, "__init__.py", "report")["archive"] == str(archive)
+    assert sorted(p.name for p in archive.parent.iterdir()) == [archive.name]
