@@ -25,6 +25,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -88,14 +89,35 @@ def build_parser(image: str) -> argparse.ArgumentParser:
     return parser
 
 
+# What the command keeps of the environment it was given (sudo's env_keep may let more through):
+# the language and terminal for the output, and sudo's record of who asked. Nothing else reaches
+# the experiment or its child processes (no PYTHON*, DOCKER_*, HOME, PATH of the student's).
+KEPT_VARIABLES = ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "TERM", "SUDO_UID", "SUDO_GID")
+SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+INTERNAL_ERROR = 3  # as `python3 -m lab`: never read as a result (1)
+
+
 def main(argv: list[str], *, image: str, lang: str) -> int:
     """The wrapper's entry: `image` and `lang` are the class's, written by the role."""
+    keep_only_safe_environment()
     args = build_parser(image).parse_args(argv)
     try:
         return run(args, image, lang)
     except LabError as error:
         print(f"nslab-experiment: {error}", file=sys.stderr)
         return error.exit_code
+    except Exception:
+        traceback.print_exc()
+        print("nslab-experiment: internal error (a bug in nslab)", file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+def keep_only_safe_environment() -> None:
+    import pwd
+
+    kept = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
+    os.environ.clear()
+    os.environ.update(kept, PATH=SAFE_PATH, HOME=pwd.getpwuid(os.geteuid()).pw_dir)
 
 
 def run(args: argparse.Namespace, image: str, lang: str) -> int:

@@ -130,6 +130,8 @@ def test_a_fresh_host_needs_every_step() -> None:
         ({"lab_files_differing": ["lab/__init__.py"]}, {"unpack_lab": True}),
         ({"student_command_current": False}, {"student_command": True}),
         ({"report_dir_ready": False}, {"report_dir": True}),
+        ({"students_group_exists": False}, {"students_group": True}),
+        ({"sudoers_current": False}, {"sudoers": True}),
         ({"image_present": False}, {"image": "load"}),
         (
             {"package_states": {**dict.fromkeys(PACKAGES, "installed"), "util-linux": "unpacked"}},
@@ -143,6 +145,28 @@ def test_drift_is_repaired_by_exactly_the_step_that_fixes_it(
     plan = probe.make_plan(settings(), converged_host(**drift), check_mode=False)
     assert plan == dataclasses.replace(NOTHING_TO_DO, **step)
     assert plan.any_step
+
+
+@pytest.mark.parametrize("group", ["students\nALL ALL=(ALL) ALL", "%admin", "Students", "a b"])
+def test_a_students_group_that_is_not_a_group_name_stops_before_any_change(group: str) -> None:
+    # It goes into a sudoers line: anything but a plain name could widen the rule.
+    with pytest.raises(probe.Stop, match="must be a group name"):
+        probe.make_plan(settings(students_group=group), converged_host(), check_mode=False)
+
+
+def test_the_sudo_rule_is_read_as_current_only_as_the_role_writes_it(tmp_path: Path) -> None:
+    rule = "%students ALL=(root) NOPASSWD: /usr/local/bin/nslab-experiment\n"
+    wanted = settings(students_group="students", sudoers_content=rule)
+    sudoers = tmp_path / "etc/sudoers.d/nslab-experiment"
+    sudoers.parent.mkdir(parents=True)
+    assert not probe.read_host(wanted, tmp_path).sudoers_current  # missing
+    assert probe.read_host(settings(), tmp_path).sudoers_current  # not wanted, absent
+    sudoers.write_text(rule)
+    sudoers.chmod(0o644)
+    assert not probe.read_host(wanted, tmp_path).sudoers_current  # writable
+    sudoers.chmod(0o440)
+    assert probe.read_host(wanted, tmp_path).sudoers_current
+    assert not probe.read_host(settings(), tmp_path).sudoers_current  # no longer wanted
 
 
 def test_stale_lists_are_refreshed_only_when_a_package_is_installed() -> None:
