@@ -189,10 +189,12 @@ def test_an_output_dir_the_student_does_not_own_is_refused(host: Container, stud
 def test_an_image_other_than_the_classs_is_refused(
     host: Container, student: str, testbed: Testbed
 ) -> None:
-    # An image the host has (Docker would run it): not the class's.
+    # An image the host has (Docker would run it), not the class's, in the scenario that shares
+    # the host's PID namespace (what `--scenario all` includes).
     sh(host, f"docker tag {testbed.lab_image} nslab-other:1")
     code, output = as_student(
-        host, f"mkdir image && cd image && sudo -n {COMMAND} --image nslab-other:1 --scenario all"
+        host,
+        f"mkdir image && cd image && sudo -n {COMMAND} --image nslab-other:1 --scenario pid-host",
     )
     assert code == 2 and "class's image" in output, output
     assert not exists(host, f"/home/{student}/image/nslab-report")
