@@ -60,8 +60,7 @@ class Invoker:
 
 
 def build_parser(image: str) -> argparse.ArgumentParser:
-    from lab.cli import _add_report_output_options
-    from lab.experiment.scenarios import SCENARIOS
+    from lab.cli import _add_experiment_run_options, _add_report_output_options
 
     parser = argparse.ArgumentParser(
         prog="nslab-experiment",
@@ -77,15 +76,7 @@ def build_parser(image: str) -> argparse.ArgumentParser:
         help=f"the class's image, {image}; no other is run by this command",
     )
     _add_report_output_options(parser, DEFAULT_OUTPUT_DIR)
-    parser.add_argument(
-        "--keep", action="store_true", help="leave the containers running to look at by hand"
-    )
-    parser.add_argument(
-        "--scenario",
-        action="append",
-        choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the course note's experiment); all: every one",
-    )
+    _add_experiment_run_options(parser)
     return parser
 
 

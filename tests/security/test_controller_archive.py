@@ -42,15 +42,21 @@ def test_a_link_planted_at_the_partial_archive_is_not_written_through(tmp_path: 
     assert archive.is_file() and not archive.is_symlink()
 
 
-def test_the_archive_is_kept_where_no_other_user_can_write(tmp_path: Path) -> None:
-    printed = subprocess.run(
+def run_pack_lab(tmpdir: Path) -> subprocess.CompletedProcess[str]:
+    """files/pack_lab.py as the role runs it, with TMPDIR pointed at `tmpdir`."""
+    return subprocess.run(
         [sys.executable, str(PACK_LAB), str(PROJECT / "lab"), "__init__.py"],
         capture_output=True,
         text=True,
-        check=True,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    ).stdout
-    archive = Path(json.loads(printed)["archive"])
+        check=False,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
+
+
+def test_the_archive_is_kept_where_no_other_user_can_write(tmp_path: Path) -> None:
+    packed = run_pack_lab(tmp_path)
+    assert packed.returncode == 0, packed.stderr
+    archive = Path(json.loads(packed.stdout)["archive"])
     assert archive.parent.parent == tmp_path
     info = archive.parent.lstat()
     assert (info.st_uid, info.st_mode & 0o7777) == (os.getuid(), 0o700)
@@ -62,12 +68,6 @@ def test_a_directory_another_user_made_first_is_refused(tmp_path: Path) -> None:
     theirs = tmp_path / f"nslab-{os.getuid()}"
     theirs.mkdir(mode=0o700)
     os.chown(theirs, NOBODY, NOBODY)
-    result = subprocess.run(
-        [sys.executable, str(PACK_LAB), str(PROJECT / "lab"), "__init__.py"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
+    result = run_pack_lab(tmp_path)
     assert result.returncode != 0 and "not a private directory" in result.stderr, result
     assert list(theirs.iterdir()) == []
