@@ -241,8 +241,6 @@ def _run_runs(args: argparse.Namespace) -> int:
 
 
 def _add_experiment(commands: argparse._SubParsersAction) -> None:
-    from lab.experiment.scenarios import SCENARIOS  # stdlib only: keeps `--help` cheap on targets
-
     parser = commands.add_parser(
         "experiment",
         help="run the two-container namespace experiment on this Docker host (as root)",
@@ -264,6 +262,15 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
     )
     _add_report_output_options(parser, Path("nslab-report"))
+    _add_experiment_run_options(parser)
+    parser.set_defaults(run=_run_experiment)
+
+
+def _add_experiment_run_options(parser: argparse.ArgumentParser) -> None:
+    """Which scenarios run and whether their containers stay: the experiment's and the students'
+    command's (lab.experiment.students)."""
+    from lab.experiment.scenarios import SCENARIOS  # stdlib only: keeps `--help` cheap on targets
+
     parser.add_argument(
         "--keep", action="store_true", help="leave the containers running to look at by hand"
     )
@@ -275,7 +282,6 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         "unshare-user: the same namespaces made by util-linux unshare, without Docker; "
         "all: every one",
     )
-    parser.set_defaults(run=_run_experiment)
 
 
 def _run_experiment(args: argparse.Namespace) -> int:

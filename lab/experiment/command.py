@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from lab.experiment.errors import EnvironmentProblem
 from lab.experiment.run import ExperimentOptions, run_experiment
 from lab.report.explain import ui
+from lab.report.model import Report
 from lab.report.output import FORMATS, write_reports
 from lab.report.terminal import render_terminal
 
@@ -25,12 +27,16 @@ def parse_formats(values: list[str] | None) -> list[str]:
 
 
 def experiment_command(
-    options: ExperimentOptions, output_dir: Path, formats: list[str] | None
+    options: ExperimentOptions,
+    output_dir: Path,
+    formats: list[str] | None,
+    write: Callable[[Report, Path, list[str], str], list[Path]] = write_reports,
 ) -> int:
-    """0: every observation matched its expectation; 1: mismatches. Errors raise LabError (2)."""
+    """0: every observation matched its expectation; 1: mismatches. Errors raise LabError (2).
+    `write` puts the report files in place (the students' command writes them its own way)."""
     chosen = parse_formats(formats)
     report = run_experiment(options)
-    written = write_reports(report, output_dir, chosen, options.lang)
+    written = write(report, output_dir, chosen, options.lang)
     print(render_terminal(report, options.lang))
     for path in written:
         print(f"  {path}")

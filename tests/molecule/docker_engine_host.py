@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docker.models.containers import Container
+
+from lab.testing import Testbed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DOCKER_PLAYBOOK = PROJECT_DIR / "playbooks" / "docker.yml"
@@ -95,6 +98,60 @@ def run_playbook(
         command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
     return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+
+
+def lab(
+    host: Container,
+    workdir: Path,
+    testbed: Testbed,
+    ansible_bin: Path = VENV_ANSIBLE,
+    playbook: str = "playbooks/lab.yml",
+    **variables: object,
+) -> PlaybookRun:
+    """`ansible-playbook playbooks/lab.yml` (or `playbook`) for a class of this one host, with the
+    test bed's variables and `variables`."""
+    inventory = workdir / "class.json"
+    inventory.write_text(
+        json.dumps(
+            {
+                "lab_vms": {
+                    "hosts": {
+                        host.name: {
+                            "ansible_connection": "community.docker.docker",
+                            "ansible_user": "root",
+                        }
+                    },
+                    "vars": {**testbed.role_variables(), **variables},
+                }
+            }
+        )
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            str(ansible_bin / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            "-e",
+            f"namespace_lab_reports_dir={workdir / 'reports'}",
+            playbook,
+        ],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "PATH": f"{ansible_bin}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+
+
+def changed_tasks(run: PlaybookRun) -> list[str]:
+    return [
+        name
+        for block in run.output.split("TASK [")[1:]
+        for name, _, body in [block.partition("]")]
+        if re.search(r"^changed: \[", body, re.MULTILINE)
+    ]
 
 
 def converge(host: Container, workdir: Path, role_vars: dict[str, object]) -> PlaybookRun:

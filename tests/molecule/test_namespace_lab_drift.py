@@ -9,24 +9,18 @@ ansible-core 2.14 too, which renders the students' command to the same bytes).
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from docker.models.containers import Container
-from docker_engine_host import PlaybookRun, sh
+from docker_engine_host import VENV_ANSIBLE, PlaybookRun, changed_tasks, lab, sh
 
 from lab.testing import Testbed
 
 pytestmark = pytest.mark.molecule
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-VENV_ANSIBLE = Path(sys.executable).parent
 DEBIAN_ANSIBLE = Path("/usr/bin")
 # What a converged host runs of the role, besides the controller's own steps.
 RERUN_TASKS = [
@@ -35,45 +29,6 @@ RERUN_TASKS = [
     "Show the experiment's verdict (or why it could not run)",
     "Fetch the report to the controller",
 ]
-
-
-def lab(
-    host: Container, workdir: Path, testbed: Testbed, ansible_bin: Path = VENV_ANSIBLE
-) -> PlaybookRun:
-    """`ansible-playbook playbooks/lab.yml` for a class of this one host."""
-    inventory = workdir / "class.json"
-    inventory.write_text(
-        json.dumps(
-            {
-                "lab_vms": {
-                    "hosts": {
-                        host.name: {
-                            "ansible_connection": "community.docker.docker",
-                            "ansible_user": "root",
-                        }
-                    },
-                    "vars": testbed.role_variables(),
-                }
-            }
-        )
-    )
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            str(ansible_bin / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            "-e",
-            f"namespace_lab_reports_dir={workdir / 'reports'}",
-            "playbooks/lab.yml",
-        ],
-        cwd=PROJECT_DIR,
-        env={**os.environ, "PATH": f"{ansible_bin}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
 
 
 def host_part(run: PlaybookRun, host: str, status: str) -> list[str]:
@@ -89,15 +44,6 @@ def host_part(run: PlaybookRun, host: str, status: str) -> list[str]:
         if inside and re.search(rf"^{status}: \[{re.escape(host)}\]", body, re.MULTILINE):
             names.append(name.removeprefix("namespace_lab : "))
     return names
-
-
-def changed_tasks(run: PlaybookRun) -> list[str]:
-    return [
-        name
-        for block in run.output.split("TASK [")[1:]
-        for name, _, body in [block.partition("]")]
-        if re.search(r"^changed: \[", body, re.MULTILINE)
-    ]
 
 
 def assert_converged(
@@ -138,10 +84,10 @@ def test_an_edited_students_command_is_written_again(
     host: Container, testbed: Testbed, tmp_path: Path
 ) -> None:
     command = "/usr/local/bin/nslab-experiment"
-    sh(host, f"sed -i 's/--lang en/--lang ja/' {command} && chmod 0700 {command}")
+    sh(host, f"""sed -i 's/lang="en"/lang="ja"/' {command} && chmod 0700 {command}""")
     run = lab(host, tmp_path, testbed)
     assert_repaired_by(run, "Install the students' command (nslab-experiment)")
-    assert "--lang en" in sh(host, f"cat {command}")
+    assert 'lang="en"' in sh(host, f"cat {command}")
     assert sh(host, f"stat -c %a {command}").strip() == "755"
     assert_converged(host, tmp_path, testbed)
 

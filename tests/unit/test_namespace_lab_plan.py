@@ -9,7 +9,9 @@ import hashlib
 import http.server
 import importlib.util
 import json
+import os
 import socketserver
+import stat
 import subprocess
 import sys
 import tarfile
@@ -128,6 +130,8 @@ def test_a_fresh_host_needs_every_step() -> None:
         ({"lab_files_differing": ["lab/__init__.py"]}, {"unpack_lab": True}),
         ({"student_command_current": False}, {"student_command": True}),
         ({"report_dir_ready": False}, {"report_dir": True}),
+        ({"students_group_exists": False}, {"students_group": True}),
+        ({"sudoers_current": False}, {"sudoers": True}),
         ({"image_present": False}, {"image": "load"}),
         (
             {"package_states": {**dict.fromkeys(PACKAGES, "installed"), "util-linux": "unpacked"}},
@@ -141,6 +145,28 @@ def test_drift_is_repaired_by_exactly_the_step_that_fixes_it(
     plan = probe.make_plan(settings(), converged_host(**drift), check_mode=False)
     assert plan == dataclasses.replace(NOTHING_TO_DO, **step)
     assert plan.any_step
+
+
+@pytest.mark.parametrize("group", ["students\nALL ALL=(ALL) ALL", "%admin", "Students", "a b"])
+def test_a_students_group_that_is_not_a_group_name_stops_before_any_change(group: str) -> None:
+    # It goes into a sudoers line: anything but a plain name could widen the rule.
+    with pytest.raises(probe.Stop, match="must be a group name"):
+        probe.make_plan(settings(students_group=group), converged_host(), check_mode=False)
+
+
+def test_the_sudo_rule_is_read_as_current_only_as_the_role_writes_it(tmp_path: Path) -> None:
+    rule = "%students ALL=(root) NOPASSWD: /usr/local/bin/nslab-experiment\n"
+    wanted = settings(students_group="students", sudoers_content=rule)
+    sudoers = tmp_path / "etc/sudoers.d/nslab-experiment"
+    sudoers.parent.mkdir(parents=True)
+    assert not probe.read_host(wanted, tmp_path).sudoers_current  # missing
+    assert probe.read_host(settings(), tmp_path).sudoers_current  # not wanted, absent
+    sudoers.write_text(rule)
+    sudoers.chmod(0o644)
+    assert not probe.read_host(wanted, tmp_path).sudoers_current  # writable
+    sudoers.chmod(0o440)
+    assert probe.read_host(wanted, tmp_path).sudoers_current
+    assert not probe.read_host(settings(), tmp_path).sudoers_current  # no longer wanted
 
 
 def test_stale_lists_are_refreshed_only_when_a_package_is_installed() -> None:
@@ -289,22 +315,25 @@ def test_read_host_sees_each_drift(tmp_path: Path, engine_socket: str) -> None:
     assert host.docker_error == "" and not host.image_present
 
 
-def test_the_packed_archive_and_its_manifest_agree(tmp_path: Path) -> None:
-    archive = tmp_path / "lab.tar"
+def pack(tmp_path: Path, *parts: str) -> dict:
+    """pack_lab.py as the role runs it, with TMPDIR pointed at tmp_path."""
     printed = subprocess.run(
-        [
-            sys.executable,
-            str(ROLE / "files" / "pack_lab.py"),
-            str(PROJECT / "lab"),
-            str(archive),
-            "__init__.py",
-            "report",
-        ],
+        [sys.executable, str(ROLE / "files" / "pack_lab.py"), str(PROJECT / "lab"), *parts],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    manifest = json.loads(printed)
+        check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    return {
+        "returncode": printed.returncode,
+        "stderr": printed.stderr,
+        **(json.loads(printed.stdout) if printed.returncode == 0 else {}),
+    }
+
+
+def test_the_packed_archive_and_its_manifest_agree(tmp_path: Path) -> None:
+    packed = pack(tmp_path, "__init__.py", "report")
+    manifest, archive = packed["manifest"], Path(packed["archive"])
     with tarfile.open(archive) as tar:
         unpacked = {
             member.name: hashlib.sha256(tar.extractfile(member).read()).hexdigest()
@@ -318,3 +347,8 @@ def test_the_packed_archive_and_its_manifest_agree(tmp_path: Path) -> None:
         == hashlib.sha256((PROJECT / "lab" / "__init__.py").read_bytes()).hexdigest()
     )
     assert manifest["lab/report"] == ""
+    # In this user's private directory, one file per checkout: a second run replaces it whole.
+    assert archive.parent == tmp_path / f"nslab-{os.getuid()}"
+    assert stat.S_IMODE(archive.parent.stat().st_mode) == 0o700
+    assert pack(tmp_path, "__init__.py", "report")["archive"] == str(archive)
+    assert sorted(p.name for p in archive.parent.iterdir()) == [archive.name]

@@ -3,18 +3,20 @@
 
 `read_host` gathers everything the role decides on in one round trip: dpkg's view of the
 experiment's packages, the age of apt's lists, the installed lab package against the manifest of
-the archive the controller packed, the students' command, the report directory, and whether the
-host's Docker answers and has the lab image (asked over /var/run/docker.sock with the standard
-library: python3-docker may not be installed yet). `make_plan` turns that and the role's settings
-into the steps this host still needs. Both are plain functions over dataclasses, so the decisions
-are unit-tested without a host. Only Debian's python3 stdlib is used.
+the archive the controller packed, the students' command and its sudo rule, the report directory,
+and whether the host's Docker answers and has the lab image (asked over /var/run/docker.sock with
+the standard library: python3-docker may not be installed yet). `make_plan` turns that and the
+role's settings into the steps this host still needs. Both are plain functions over dataclasses,
+so the decisions are unit-tested without a host. Only Debian's python3 stdlib is used.
 """
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import http.client
 import json
+import re
 import socket
 import stat
 import subprocess
@@ -47,6 +49,15 @@ options:
     required: true
   student_command: {type: path, required: true}
   student_command_content: {type: str, required: true}
+  students_group:
+    description: The group allowed the students' command through sudo; "" for none.
+    type: str
+    default: ""
+  sudoers: {type: path, default: /etc/sudoers.d/nslab-experiment}
+  sudoers_content:
+    description: The sudoers drop-in as the role writes it; "" when it must be absent.
+    type: str
+    default: ""
   report_dir: {type: path, required: true}
   image: {type: str, required: true}
   image_source: {type: str, required: true, choices: [load, pull]}
@@ -71,6 +82,8 @@ DOCKER_TIMEOUT_S = 10
 FILE_MODE = 0o644
 DIRECTORY_MODE = 0o755
 EXECUTABLE_MODE = 0o755
+GROUP_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+SUDOERS_MODE = 0o440  # what sudo itself asks of a drop-in: root's, not writable
 
 
 class Stop(Exception):
@@ -89,6 +102,9 @@ class Settings:
     image: str
     image_source: str  # load (from an archive the controller has) or pull
     docker_socket: str = "/var/run/docker.sock"
+    students_group: str = ""  # namespace_lab_students_sudo
+    sudoers: str = "/etc/sudoers.d/nslab-experiment"
+    sudoers_content: str = ""  # "": the drop-in must be absent
 
 
 @dataclass
@@ -102,6 +118,8 @@ class Host:
     report_dir_ready: bool  # a root-owned 0755 directory
     docker_error: str  # "" when the engine answers on its socket, else why not
     image_present: bool
+    students_group_exists: bool = True  # or no group is asked for
+    sudoers_current: bool = True  # as the role writes it (0440, root's), or absent when unwanted
 
 
 @dataclass
@@ -113,6 +131,8 @@ class Plan:
     student_command: bool
     report_dir: bool
     image: str  # "", load or pull
+    students_group: bool = False  # create the group namespace_lab_students_sudo names
+    sudoers: bool = False  # write the students' sudo rule (or remove it when none is wanted)
 
     @property
     def any_step(self) -> bool:
@@ -124,6 +144,8 @@ class Plan:
             or self.student_command
             or self.report_dir
             or self.image
+            or self.students_group
+            or self.sudoers
         )
 
 
@@ -132,7 +154,8 @@ class Plan:
 
 def read_host(settings: Settings, root: Path = Path("/")) -> Host:
     """Everything the plan needs, read once. Files are read under `root` (tests point it at a
-    fake tree); dpkg-query and the Docker socket answer for the running system."""
+    fake tree); dpkg-query, the group database and the Docker socket answer for the running
+    system."""
 
     def at(path: str | Path) -> Path:
         return root / str(path).lstrip("/")
@@ -154,7 +177,22 @@ def read_host(settings: Settings, root: Path = Path("/")) -> Host:
         report_dir_ready=_is_owned_directory(at(settings.report_dir)),
         docker_error=docker_error,
         image_present=not docker_error and image_present(settings.docker_socket, settings.image),
+        students_group_exists=not settings.students_group or group_exists(settings.students_group),
+        sudoers_current=_is_owned_file(
+            at(settings.sudoers), settings.sudoers_content.encode(), SUDOERS_MODE
+        )
+        if settings.sudoers_content
+        else not at(settings.sudoers).exists() and not at(settings.sudoers).is_symlink(),
     )
+
+
+def group_exists(name: str) -> bool:
+    """Whether the system knows the group (as the group module asks: any NSS source)."""
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def package_states(names: list[str]) -> dict[str, str]:
@@ -290,6 +328,13 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
             "Install Docker first (the docker_engine role, which playbooks/lab.yml runs before "
             "this one), or start it (systemctl start docker). Nothing was changed."
         )
+    # The name goes into a sudoers line: only what groupadd itself accepts by default.
+    if settings.students_group and not GROUP_NAME.fullmatch(settings.students_group):
+        raise Stop(
+            f"namespace_lab_students_sudo must be a group name (lower-case letters, digits, _ "
+            f"and -, starting with a letter or _), not {settings.students_group!r}. "
+            "Nothing was changed."
+        )
     missing = [name for name in settings.packages if host.package_states.get(name) != "installed"]
     lists_stale = not host.lists_present or host.lists_age_s > settings.apt_cache_valid_time
     create_install_dir = not host.install_dir_exists
@@ -303,6 +348,8 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
         student_command=not host.student_command_current,
         report_dir=not host.report_dir_ready,
         image="" if host.image_present else settings.image_source,
+        students_group=not host.students_group_exists,
+        sudoers=not host.sudoers_current,
     )
 
 
@@ -318,6 +365,9 @@ def main() -> None:
             "lab_manifest": {"type": "dict", "required": True},
             "student_command": {"type": "path", "required": True},
             "student_command_content": {"type": "str", "required": True},
+            "students_group": {"type": "str", "default": ""},
+            "sudoers": {"type": "path", "default": "/etc/sudoers.d/nslab-experiment"},
+            "sudoers_content": {"type": "str", "default": ""},
             "report_dir": {"type": "path", "required": True},
             "image": {"type": "str", "required": True},
             "image_source": {"type": "str", "required": True, "choices": ["load", "pull"]},

@@ -1,0 +1,231 @@
+"""The students' command (`sudo nslab-experiment`): the class's experiment and nothing else.
+
+A student may be allowed this one command as root and nothing more (namespace_lab_students_sudo),
+so everything a student can choose here is limited to what the experiment needs:
+
+- the code: the wrapper the namespace_lab role writes runs `/usr/bin/python3 -I` (no current
+  directory, no script directory, no user site, no PYTHON* variables on the path) with only the
+  root-owned install directory put on `sys.path`;
+- the image and the archive: only the class's image, already on the host (`--image` naming another
+  is refused; there is no `--image-archive`, whose load would retag images for every user);
+- the files: the report is rendered in a private directory of root's, then written into the output
+  directory only when the invoking user owns it, with that user's identity (so the kernel refuses
+  whatever the user could not write), never through a symlink (the directory is opened with
+  O_NOFOLLOW and each file created with O_EXCL under a fresh name, then renamed inside it).
+
+The general `python3 -m lab experiment` stays as it is for root and for the role itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import stat
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.experiment.errors import EnvironmentProblem
+
+DEFAULT_OUTPUT_DIR = Path("nslab-report")
+FILE_MODE = 0o644
+DIRECTORY_MODE = 0o755
+
+
+@dataclass(frozen=True)
+class Invoker:
+    """Who asked for the run: the user behind sudo, else whoever runs it."""
+
+    uid: int
+    gid: int
+
+    @classmethod
+    def current(cls) -> Invoker:
+        # SUDO_UID is only believed from a process that really is root: sudo sets it and resets
+        # the rest of the environment; a user running the command without sudo can set it to
+        # anything, but then has no one else's rights to borrow.
+        if os.geteuid() == 0 and "SUDO_UID" in os.environ:
+            try:
+                return cls(int(os.environ["SUDO_UID"]), int(os.environ["SUDO_GID"]))
+            except (KeyError, ValueError):
+                raise EnvironmentProblem("SUDO_UID/SUDO_GID are not numbers") from None
+        return cls(os.getuid(), os.getgid())
+
+
+def build_parser(image: str) -> argparse.ArgumentParser:
+    from lab.cli import _add_experiment_run_options, _add_report_output_options
+
+    parser = argparse.ArgumentParser(
+        prog="nslab-experiment",
+        description=f"The class's namespace experiment with {image}: two containers started the "
+        "way the course note does, their namespaces compared with the host's, every result "
+        "explained. Writes report.json, report.md and report.html into a directory you own "
+        "(default: ./nslab-report). Exit 0: everything as expected; 1: something was not; "
+        "2: the experiment could not run.",
+    )
+    parser.add_argument(
+        "--image",
+        default=image,
+        help=f"the class's image, {image}; no other is run by this command",
+    )
+    _add_report_output_options(parser, DEFAULT_OUTPUT_DIR)
+    _add_experiment_run_options(parser)
+    return parser
+
+
+# What the command keeps of the environment it was given (sudo's env_keep may let more through):
+# the language and terminal for the output, and sudo's record of who asked. Nothing else reaches
+# the experiment or its child processes (no PYTHON*, DOCKER_*, HOME, PATH of the student's).
+KEPT_VARIABLES = ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "TERM", "SUDO_UID", "SUDO_GID")
+SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+INTERNAL_ERROR = 3  # as `python3 -m lab`: never read as a result (1)
+
+
+def main(argv: list[str], *, image: str, lang: str) -> int:
+    """The wrapper's entry: `image` and `lang` are the class's, written by the role."""
+    keep_only_safe_environment()
+    args = build_parser(image).parse_args(argv)
+    try:
+        return run(args, image, lang)
+    except LabError as error:
+        print(f"nslab-experiment: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception:
+        traceback.print_exc()
+        print("nslab-experiment: internal error (a bug in nslab)", file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+def keep_only_safe_environment() -> None:
+    import pwd
+
+    kept = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
+    os.environ.clear()
+    os.environ.update(kept, PATH=SAFE_PATH, HOME=pwd.getpwuid(os.geteuid()).pw_dir)
+
+
+def run(args: argparse.Namespace, image: str, lang: str) -> int:
+    from lab.experiment.command import experiment_command
+    from lab.experiment.run import ExperimentOptions
+
+    if args.image != image:
+        raise EnvironmentProblem(
+            f"this command runs the class's image, {image}, and no other (asked: {args.image}); "
+            "run `python3 -m lab experiment` as root yourself for another"
+        )
+    invoker = Invoker.current()
+    # Refused before anything runs as root: a directory the user cannot use gets nothing.
+    with as_user(invoker):
+        output = open_output_dir(args.output_dir, invoker)
+    try:
+        options = ExperimentOptions(
+            image=image,
+            scenarios=args.scenario or ["baseline"],
+            keep=args.keep,
+            lang=args.lang or lang,
+        )
+        return experiment_command(
+            options,
+            args.output_dir,
+            args.format,
+            write=lambda report, _dir, formats, report_lang: write_for(
+                invoker, output, args.output_dir, report, formats, report_lang
+            ),
+        )
+    finally:
+        os.close(output)
+
+
+@contextmanager
+def as_user(invoker: Invoker) -> Iterator[None]:
+    """Act with the invoking user's identity (effective uid, gid and groups), so every path is
+    resolved and every file created with that user's rights, not root's."""
+    if os.geteuid() != 0 or invoker.uid == 0:
+        yield
+        return
+    import pwd
+
+    try:
+        name = pwd.getpwuid(invoker.uid).pw_name
+        groups = os.getgrouplist(name, invoker.gid)
+    except KeyError:
+        groups = [invoker.gid]
+    saved_groups = os.getgroups()
+    os.setgroups(groups)
+    os.setegid(invoker.gid)
+    os.seteuid(invoker.uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+        os.setgroups(saved_groups)
+
+
+def open_output_dir(path: Path, invoker: Invoker) -> int:
+    """A descriptor of the output directory, made if missing (as the user); refused unless it
+    is a real directory (not a symlink) that the user owns."""
+    try:
+        os.mkdir(path, DIRECTORY_MODE)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot make {path}: {error.strerror}") from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"{path} is not a directory of yours (a symlink or not a directory: "
+            f"{error.strerror}); give --output-dir a directory you own"
+        ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != invoker.uid:
+        os.close(fd)
+        raise EnvironmentProblem(
+            f"{path} is not yours (owner uid {info.st_uid}); the report goes only into a "
+            "directory you own: give --output-dir one"
+        )
+    return fd
+
+
+def write_for(
+    invoker: Invoker, output: int, shown: Path, report, formats: list[str], lang: str
+) -> list[Path]:
+    """Render the reports in root's private directory, then write them into the user's."""
+    from lab.report.output import write_reports
+
+    private = tempfile.mkdtemp(prefix="nslab-experiment-")  # 0700, root's
+    try:
+        rendered = {
+            path.name: path.read_bytes()
+            for path in write_reports(report, Path(private), formats, lang)
+        }
+        with as_user(invoker):
+            for name, data in rendered.items():
+                publish(output, name, data)
+    finally:
+        shutil.rmtree(private)
+    return [shown / name for name in rendered]
+
+
+def publish(directory: int, name: str, data: bytes) -> None:
+    """Write `name` inside the open `directory` whole: a fresh file created exclusively (a name
+    planted there, link or not, is never opened), then renamed over `name` (which replaces a
+    planted link instead of following it)."""
+    partial = f".{name}.{secrets.token_hex(6)}.partial"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(partial, flags, FILE_MODE, dir_fd=directory)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.rename(partial, name, src_dir_fd=directory, dst_dir_fd=directory)
+    except BaseException:
+        os.unlink(partial, dir_fd=directory)
+        raise
