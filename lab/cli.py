@@ -14,6 +14,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from lab.experiment.options import add_experiment_run_options, add_report_output_options
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nslab", description=__doc__.splitlines()[0])
@@ -261,27 +263,9 @@ def _add_experiment(commands: argparse._SubParsersAction) -> None:
         default="container",
         help="container names are PREFIX1, PREFIX2 (plus -SCENARIO; plus -RUNID when taken)",
     )
-    _add_report_output_options(parser, Path("nslab-report"))
-    _add_experiment_run_options(parser)
+    add_report_output_options(parser, Path("nslab-report"))
+    add_experiment_run_options(parser)
     parser.set_defaults(run=_run_experiment)
-
-
-def _add_experiment_run_options(parser: argparse.ArgumentParser) -> None:
-    """Which scenarios run and whether their containers stay: the experiment's and the students'
-    command's (lab.experiment.students)."""
-    from lab.experiment.scenarios import SCENARIOS  # stdlib only: keeps `--help` cheap on targets
-
-    parser.add_argument(
-        "--keep", action="store_true", help="leave the containers running to look at by hand"
-    )
-    parser.add_argument(
-        "--scenario",
-        action="append",
-        choices=[*SCENARIOS, "all"],
-        help="repeatable; default: baseline (the course note's experiment); unshare, "
-        "unshare-user: the same namespaces made by util-linux unshare, without Docker; "
-        "all: every one",
-    )
 
 
 def _run_experiment(args: argparse.Namespace) -> int:
@@ -391,7 +375,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for SSH (default: 600)"
     )
-    _add_report_output_options(parser, Path("nslab-compare"))
+    add_report_output_options(parser, Path("nslab-compare"))
     parser.set_defaults(run=_run_compare)
 
 
@@ -407,27 +391,6 @@ def _run_compare(args: argparse.Namespace) -> int:
         vm=VmSettings(args.vm_memory, args.vm_cpus, args.accel, args.timeout),
     )
     return compare_command(options, args.output_dir, args.format)
-
-
-def _add_report_output_options(parser: argparse.ArgumentParser, default_dir: Path) -> None:
-    """Where a report goes, in which formats and language: the experiment's and compare's."""
-    parser.add_argument(
-        "--output-dir",
-        type=Path,
-        default=default_dir,
-        help=f"where the report files go (default: ./{default_dir})",
-    )
-    parser.add_argument(
-        "--format",
-        action="append",
-        metavar="json,md,html",
-        help="which report files to write; repeatable (default: all three)",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=["en", "ja"],
-        help="language of the report (default: Japanese when LANG is ja_*, else English)",
-    )
 
 
 def _add_project_option(parser: argparse.ArgumentParser) -> None:

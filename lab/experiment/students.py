@@ -33,6 +33,7 @@ from pathlib import Path
 
 from lab.errors import LabError
 from lab.experiment.errors import EnvironmentProblem
+from lab.experiment.options import add_experiment_run_options, add_report_output_options
 
 DEFAULT_OUTPUT_DIR = Path("nslab-report")
 FILE_MODE = 0o644
@@ -60,8 +61,6 @@ class Invoker:
 
 
 def build_parser(image: str) -> argparse.ArgumentParser:
-    from lab.cli import _add_experiment_run_options, _add_report_output_options
-
     parser = argparse.ArgumentParser(
         prog="nslab-experiment",
         description=f"The class's namespace experiment with {image}: two containers started the "
@@ -75,8 +74,8 @@ def build_parser(image: str) -> argparse.ArgumentParser:
         default=image,
         help=f"the class's image, {image}; no other is run by this command",
     )
-    _add_report_output_options(parser, DEFAULT_OUTPUT_DIR)
-    _add_experiment_run_options(parser)
+    add_report_output_options(parser, DEFAULT_OUTPUT_DIR)
+    add_experiment_run_options(parser)
     return parser
 
 
