@@ -117,12 +117,14 @@ PINNED = {"official": ["docker-ce", "docker-ce-cli"], "debian": ["docker.io"]}
 DEBIAN_ENGINE = {"bookworm": ["docker.io"]}
 DEBIAN_ENGINE_SPLIT_CLI = ["docker.io", "docker-cli"]
 APT_PROXY = re.compile(r'^http://[^/\s"]+/?$')
-# user:password@ in a URL; the password is what a message must never repeat.
-URL_PASSWORD = re.compile(r"(?P<keep>^[a-z][a-z0-9+.-]*://[^/@:]*:)[^/@]*@", re.IGNORECASE)
-
-
 def redacted(url: str) -> str:
-    return URL_PASSWORD.sub(r"\g<keep><redacted>@", url)
+    """`url` with the password of its user:password@ replaced: a message never repeats it."""
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not (separator and at and ":" in userinfo):
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:<redacted>@{host}{slash}{path}"
 
 
 class Stop(Exception):
