@@ -23,6 +23,7 @@ from lab.testing import Testbed
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DOCKER_PLAYBOOK = PROJECT_DIR / "playbooks" / "docker.yml"
+RESET_PLAYBOOK = PROJECT_DIR / "playbooks" / "reset.yml"
 VENV_ANSIBLE = Path(sys.executable).parent  # the controller's ansible-core 2.19
 
 
@@ -59,16 +60,22 @@ def run_playbook(
     *,
     ansible_bin: Path,
     check: bool = False,
+    timeout: float | None = None,
 ) -> PlaybookRun:
     inventory = workdir / "inventory.yml"
     inventory.write_text(
         json.dumps(
             {
+                # In lab_vms, the class's group, so the class playbooks (reset.yml) find it too.
                 "all": {
-                    "hosts": {
-                        host.name: {
-                            "ansible_connection": "community.docker.docker",
-                            "ansible_user": "root",
+                    "children": {
+                        "lab_vms": {
+                            "hosts": {
+                                host.name: {
+                                    "ansible_connection": "community.docker.docker",
+                                    "ansible_user": "root",
+                                }
+                            }
                         }
                     }
                 }
@@ -95,7 +102,13 @@ def run_playbook(
     }
     started = time.monotonic()
     result = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,  # a run that hangs fails the test instead of holding the suite
     )
     return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
 

@@ -171,14 +171,18 @@ def test_files_that_can_carry_a_proxy_password_are_readable_by_root_only(
     written = sh(host, f"grep -rl {PASSWORD} /etc || true").split()
     assert sorted(written) == [
         "/etc/apt/apt.conf.d/80docker-engine-proxy",
-        "/etc/systemd/system/docker.service.d/http-proxy.conf",
-        "/etc/systemd/system/docker.service.d/service-environment.conf",
+        "/etc/systemd/system/docker.service.d/http-proxy.env",
+        "/etc/systemd/system/docker.service.d/service-environment.env",
     ]
     for path in written:
         assert sh(host, f"stat -c '%a %U %G' {path}").split() == ["600", "root", "root"], path
-    # The engine runs with them (restarted once, for all three).
-    environment = sh(host, "systemctl show docker.service --property=Environment")
+    # The engine runs with them (restarted once, for all three), and systemd does not publish
+    # them (tests/security/test_host_secrets_on_the_host.py plays the student).
+    environment = sh(
+        host, "tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value docker)/environ"
+    )
     assert f"HTTPS_PROXY={proxy}" in environment and f"NSLAB_TOKEN={PASSWORD}" in environment
+    assert PASSWORD not in sh(host, "systemctl show docker.service --property=Environment")
     # Emptied settings take their files away again.
     run = converge(host, tmp_path, drift_vars)
     assert run.returncode == 0, run.output

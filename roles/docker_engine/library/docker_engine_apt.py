@@ -113,16 +113,24 @@ def wait_for_locks(timeout: int) -> str:
     return f"Waited {waited} s for the dpkg lock, held by {', '.join(first_holders)}."
 
 
+# A conffile the admin edited never stops a class run at dpkg's "keep or replace?" prompt
+# (DEBIAN_FRONTEND covers debconf only): keep theirs, take the package's default where there is
+# one, and give dpkg no terminal to ask on.
+CONFFILE_OPTIONS = ["--force-confdef", "--force-confold"]
+
+
 def run(argv: list[str], lock_timeout: int) -> str:
-    # The wait above can race with another apt starting: apt then waits on its own.
-    command = (
-        [argv[0], "-o", f"DPkg::Lock::Timeout={lock_timeout}", *argv[1:]]
-        if argv[0] == "apt-get"
-        else argv
-    )
+    if argv[0] == "apt-get":
+        # The wait above can race with another apt starting: apt then waits on its own.
+        command = [argv[0], "-o", f"DPkg::Lock::Timeout={lock_timeout}"]
+        command += [f"-o=Dpkg::Options::={option}" for option in CONFFILE_OPTIONS]
+        command += argv[1:]
+    else:
+        command = [argv[0], *CONFFILE_OPTIONS, *argv[1:]] if argv[0] == "dpkg" else argv
     result = subprocess.run(
         command,
         capture_output=True,
+        stdin=subprocess.DEVNULL,
         text=True,
         env={**os.environ, **ENVIRONMENT},
         check=False,

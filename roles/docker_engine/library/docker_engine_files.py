@@ -11,7 +11,6 @@ echoed back, and such files are given mode 0600 by the role.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -21,10 +20,10 @@ from ansible.module_utils.basic import AnsibleModule
 # the standalone role's module_utils/ (Ansible puts it on the path for standalone roles only).
 try:
     from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
-    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import unit_state
+    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_systemd import systemctl, unit_state
 except ImportError:
     from ansible.module_utils.docker_engine_file_entry import FILE_ENTRY_OPTIONS, entry_differs
-    from ansible.module_utils.docker_engine_systemd import unit_state
+    from ansible.module_utils.docker_engine_systemd import systemctl, unit_state
 
 DOCUMENTATION = r"""
 ---
@@ -46,6 +45,10 @@ options:
     type: str
     default: ""
     description: A systemd unit to restart when a file changed.
+  restart_seconds:
+    type: int
+    default: 180
+    description: How long the restart may take before the module stops, naming the unit.
 author: nslab
 """
 
@@ -83,6 +86,7 @@ def main() -> None:
                 "options": FILE_ENTRY_OPTIONS,
             },
             "restart": {"type": "str", "default": ""},
+            "restart_seconds": {"type": "int", "default": 180},
         },
         supports_check_mode=True,
     )
@@ -102,15 +106,17 @@ def main() -> None:
     unit = module.params["restart"]
     # A unit not installed yet reads its configuration when its package starts it.
     if changed_paths and unit and not module.check_mode and unit_state(unit).get("UnitFileState"):
-        for argv in (["systemctl", "daemon-reload"], ["systemctl", "try-restart", unit]):
-            result = subprocess.run(argv, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                module.fail_json(
-                    msg=f"{' '.join(argv)} failed after writing {', '.join(changed_paths)}: "
-                    f"{result.stderr.strip()} (see journalctl -u {unit})",
-                    changed=True,
-                    changed_paths=changed_paths,
-                )
+        try:
+            systemctl("daemon-reload", seconds=module.params["restart_seconds"])
+            # Bounded: docker.service's TimeoutStartSec=0 lets a wedged dockerd block forever.
+            systemctl("try-restart", unit, seconds=module.params["restart_seconds"])
+        except RuntimeError as error:
+            module.fail_json(
+                msg=f"{error} after writing {', '.join(changed_paths)} "
+                f"(see journalctl -u {unit})",
+                changed=True,
+                changed_paths=changed_paths,
+            )
     report = "".join(
         f"{'would change' if module.check_mode else 'changed'}: {p}\n" for p in changed_paths
     )

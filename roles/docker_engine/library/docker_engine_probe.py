@@ -117,6 +117,14 @@ PINNED = {"official": ["docker-ce", "docker-ce-cli"], "debian": ["docker.io"]}
 DEBIAN_ENGINE = {"bookworm": ["docker.io"]}
 DEBIAN_ENGINE_SPLIT_CLI = ["docker.io", "docker-cli"]
 APT_PROXY = re.compile(r'^http://[^/\s"]+/?$')
+def redacted(url: str) -> str:
+    """`url` with the password of its user:password@ replaced: a message never repeats it."""
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not (separator and at and ":" in userinfo):
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:<redacted>@{host}{slash}{path}"
 
 
 class Stop(Exception):
@@ -479,7 +487,18 @@ def check_host(settings: Settings, host: Host, engine: list[str]) -> None:
     if settings.apt_proxy and not APT_PROXY.match(settings.apt_proxy):
         raise Stop(
             "docker_engine_apt_proxy must be the caching proxy's http URL, e.g. http://10.0.0.5:3142 "
-            f'(apt-cacher-ng\'s port), or "" for none; got "{settings.apt_proxy}". Nothing was changed.'
+            f'(apt-cacher-ng\'s port), or "" for none; got "{redacted(settings.apt_proxy)}". '
+            "Nothing was changed."
+        )
+    # apt's sources are readable by every user (and printed by apt-get update): a mirror's
+    # credentials in its URL would reach every student. apt reads them from
+    # /etc/apt/auth.conf.d instead, which the admin sets up (0600); the role refuses.
+    if official and "@" in settings.repo_url.partition("://")[2].partition("/")[0]:
+        raise Stop(
+            f"docker_engine_mirror carries credentials ({redacted(settings.repo_url)}): the role "
+            "writes the repository URL into apt's sources, which every user can read. Give the "
+            "mirror's URL without user:password@ and put the credentials in "
+            "/etc/apt/auth.conf.d/ (mode 0600; see apt_auth.conf(5)). Nothing was changed."
         )
     conflicting = installed(host, CONFLICTING[settings.install_source])
     if conflicting and not settings.remove_conflicting:

@@ -31,8 +31,9 @@ description:
   - Checks that the repository publishes a release for the host (a HEAD request to
     I(release_url)), downloads the ASCII-armored key from I(url), computes its SHA-256 and the v4
     fingerprint of every primary key in it, and fails unless they match what is expected.
-  - A file holding more than one primary key fails the fingerprint check, because apt would
-    trust every key in it.
+  - A file holding more than one primary key, or anything besides its one armored key block
+    (a second block, other text), fails, because apt would trust every key in it: what apt gets
+    is exactly the key that was verified.
   - Only a verified key is written to I(dest) (mode 0644, owner root, its directory 0755).
   - Needs no gnupg. In check mode the key is still downloaded and verified, and not written.
 options:
@@ -109,6 +110,14 @@ def dearmor(text: str) -> bytes:
         raise KeyFormatError(
             "not an ASCII-armored OpenPGP public key (no BEGIN/END PGP PUBLIC KEY BLOCK lines)"
         ) from error
+    # apt trusts every key in the file, in every armored block: anything besides the one block
+    # read here (a second block, text gpg might read as a key) would be trusted unverified.
+    outside = [line for line in lines[:start] + lines[end + 1 :] if line]
+    if outside:
+        raise KeyFormatError(
+            "the file holds more than the one armored key block (apt would trust anything else "
+            f"in it unverified), e.g. {outside[0][:60]!r}"
+        )
     body = lines[start + 1 : end]
     # Armor headers ("Comment: ...") end at the first blank line; base64 never has blanks.
     if "" in body:
@@ -201,13 +210,13 @@ def mismatches(sha256: str, fingerprints: list[str], fingerprint: str, checksum:
             problems.append(f"checksum must look like sha256:<hex>, got {checksum!r}")
         elif expected.lower() != sha256:
             problems.append(f"its sha256 is {sha256}, expected {expected.lower()}")
-    if fingerprint:
-        expected_fingerprint = normalize_fingerprint(fingerprint)
-        if fingerprints != [expected_fingerprint]:
-            problems.append(
-                f"its primary key fingerprint(s) {', '.join(fingerprints)}, "
-                f"expected exactly {expected_fingerprint}"
-            )
+    expected_fingerprint = normalize_fingerprint(fingerprint)
+    if len(fingerprints) != 1 or (fingerprint and fingerprints != [expected_fingerprint]):
+        # One primary key, even when only the checksum is checked: apt trusts each one.
+        problems.append(
+            f"its primary key fingerprint(s) {', '.join(fingerprints)}, "
+            f"expected exactly {expected_fingerprint or 'one key'}"
+        )
     return problems
 
 
