@@ -41,7 +41,7 @@ class ServerPlan:
 
 
 def ensure_network(client: docker.DockerClient, name: str) -> None:
-    if not client.networks.list(names=[name]):
+    if not _networks_named(client, name):
         client.networks.create(name, driver="bridge", labels={ROLE_LABEL: "network"})
 
 
@@ -76,7 +76,7 @@ def remove_server(client: docker.DockerClient, name: str) -> bool:
 
 
 def remove_network(client: docker.DockerClient, name: str) -> None:
-    for network in client.networks.list(names=[name]):
+    for network in _networks_named(client, name):
         if (network.attrs.get("Labels") or {}).get(ROLE_LABEL) != "network":
             raise LabError(f"network {name} was not created by nslab; not removing it")
         network.remove()
@@ -84,10 +84,16 @@ def remove_network(client: docker.DockerClient, name: str) -> None:
 
 def other_containers_on(client: docker.DockerClient, network: str, server: str) -> list[str]:
     names: list[str] = []
-    for found in client.networks.list(names=[network]):
+    for found in _networks_named(client, network):
         found.reload()
         names += [c.name for c in found.containers if c.name != server]
     return names
+
+
+def _networks_named(client: docker.DockerClient, name: str) -> list:
+    # Docker's `name` filter matches any network whose name contains it: the test bed "h14"
+    # would take "h14m"'s network for its own.
+    return [network for network in client.networks.list(names=[name]) if network.name == name]
 
 
 def _find(client: docker.DockerClient, name: str) -> Container | None:
