@@ -11,11 +11,15 @@ from pathlib import Path
 
 from lab.build.cache import cache_key, publish_atomically
 from lab.build.shell import run
+from lab.errors import LabError
 from lab.progress import step
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # Suites whose archive debootstrap can build from (the releases nslab supports).
 DEBIAN_RELEASES = ("bookworm", "trixie")
+# Debian's archive keys (package debian-archive-keyring): every image nslab builds comes from a
+# Release file signed by one of them, or is not built.
+DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 # Bump when the way a rootfs is made changes, so cached tarballs from the old recipe are not reused.
 RECIPE_VERSION = 1
 
@@ -102,8 +106,22 @@ def _deb822_entries(path: Path) -> list[SourceEntry]:
     return entries
 
 
-def debootstrap_command(spec: RootfsSpec, target: Path) -> list[str]:
-    command = ["debootstrap", f"--variant={spec.variant}"]
+def debootstrap_command(
+    spec: RootfsSpec, target: Path, keyring: Path = DEBIAN_KEYRING
+) -> list[str]:
+    """debootstrap with the Release signature checked: without a keyring it would only warn
+    ("Cannot check Release signature") and build from whatever the network served."""
+    if not keyring.is_file():
+        raise LabError(
+            f"Debian's archive keyring {keyring} is missing, so the Release files the images are "
+            "built from cannot be verified: apt-get install debian-archive-keyring"
+        )
+    command = [
+        "debootstrap",
+        "--force-check-gpg",
+        f"--keyring={keyring}",
+        f"--variant={spec.variant}",
+    ]
     if spec.include:
         command.append("--include=" + ",".join(sorted(set(spec.include))))
     return [*command, spec.suite, str(target), spec.mirror]

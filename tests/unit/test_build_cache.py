@@ -50,6 +50,8 @@ def test_debootstrap_command() -> None:
     spec = RootfsSpec(include=("python3", "dbus"))
     assert debootstrap_command(spec, Path("/t")) == [
         "debootstrap",
+        "--force-check-gpg",
+        "--keyring=/usr/share/keyrings/debian-archive-keyring.gpg",
         "--variant=minbase",
         "--include=dbus,python3",
         "bookworm",
@@ -57,6 +59,11 @@ def test_debootstrap_command() -> None:
         DEFAULT_MIRROR,
     ]
     assert "--include" not in " ".join(debootstrap_command(RootfsSpec(), Path("/t")))
+
+
+def test_debootstrap_without_debian_keyring_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="apt-get install debian-archive-keyring"):
+        debootstrap_command(RootfsSpec(), Path("/t"), keyring=tmp_path / "missing.gpg")
 
 
 def test_host_image_is_a_fresh_host_without_what_the_role_installs() -> None:
