@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -38,3 +40,18 @@ def testbed(docker_client: docker.DockerClient) -> Iterator[Testbed]:
     yield bed
     if bed.started_server:
         down(only_if_unused=True)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project of its own: the checkout's playbooks and roles, with runs/ and reports/ in a
+    directory of the test's, as a second class directory would be."""
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copy(REPO / "ansible.cfg", root / "ansible.cfg")
+    for shared in ("playbooks", "roles"):
+        (root / shared).symlink_to(REPO / shared)
+    return root

@@ -80,16 +80,6 @@ def write_class(path: Path, hosts: dict[str, dict[str, object]]) -> Path:
     return path
 
 
-def project(tmp_path: Path) -> Path:
-    """A project of its own (runs/ and reports/ inside), sharing the checkout's playbooks."""
-    root = tmp_path / "project"
-    root.mkdir()
-    shutil.copy(REPO / "ansible.cfg", root / "ansible.cfg")
-    for shared in ("playbooks", "roles"):
-        (root / shared).symlink_to(REPO / shared)
-    return root
-
-
 @pytest.mark.parametrize("name", ["../escape", ".hidden", "a..b", "vm\x1b]0;x\x07"])
 def test_a_host_name_that_leaves_reports_stops_the_run_before_any_connection(
     tmp_path: Path, name: str
@@ -150,9 +140,9 @@ def test_a_second_playbook_run_stops_at_once_on_a_held_reports_directory(
 
 
 def test_nslab_provision_stops_at_once_while_a_playbook_holds_the_reports_directory(
-    tmp_path: Path,
+    tmp_path: Path, project: Path
 ) -> None:
-    root = project(tmp_path)
+    root = project
     reports = root / "reports"
     inventory = write_class(
         tmp_path / "class.json",
@@ -250,8 +240,8 @@ def test_another_user_of_the_controller_reads_neither_reports_nor_runs(other_use
         shutil.rmtree(base)
 
 
-def test_a_killed_run_is_redacted_and_marked_interrupted(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_a_killed_run_is_redacted_and_marked_interrupted(tmp_path: Path, project: Path) -> None:
+    root = project
     proxy_password, password = "pr0xy-" + os.urandom(6).hex(), "h0st-" + os.urandom(6).hex()
     seconds = f"1234.{os.getpid()}"  # a sleep this test can tell from every other process
     inventory = write_class(

@@ -8,7 +8,6 @@ real ansible-vault.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,17 +28,6 @@ from lab.provision.secrets import REDACTED, Redactor, redact_url_userinfo
 
 REPO = Path(__file__).resolve().parents[2]
 VAULT = str(Path(sys.executable).parent / "ansible-vault")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """The real playbooks and roles, with runs/ and reports/ in a directory of its own."""
-    root = tmp_path / "project"
-    root.mkdir()
-    shutil.copy(REPO / "ansible.cfg", root / "ansible.cfg")
-    for shared in ("playbooks", "roles"):
-        (root / shared).symlink_to(REPO / shared)
-    return root
 
 
 @pytest.fixture
