@@ -133,6 +133,7 @@ class Launcher:
             network_mode=spec.network_mode or None,
             ipc_mode=spec.ipc_mode or None,
             uts_mode=spec.uts_mode or None,
+            userns_mode=spec.userns_mode or None,
         )
         if spec.cgroupns_mode:
             # Set directly: SDK 5.0.x (Debian 12) has no cgroupns argument; API 1.41 has the field.

@@ -140,13 +140,7 @@ def checks(
             lambda p: root_mount(p["mountinfo"]),
         )
     if "user" in expectations:
-        found += _compare(
-            "user",
-            "uid_map",
-            probes,
-            expectations["user"].relations,
-            lambda p: _normalised(p["uid_map"]),
-        )
+        found += _uid_map(probes, expectations["user"])
     if "pid" in expectations:
         found += _pid_one(probes, expectations["pid"])
     if "ipc" in expectations:
@@ -154,6 +148,27 @@ def checks(
     if "cgroup" in expectations:
         found += _cgroup_root(probes, expectations["cgroup"], container_ids)
     return found
+
+
+def uid_map_relations(user: Expectation) -> Relations:
+    """Whose uid_map each container reads: the host's, or the one mapping its maker writes.
+
+    A user namespace is an object of its own (its inode number); its uid_map is a setting written
+    once into it by whoever made it. userns-remap writes the same map, the remap user's range in
+    /etc/subuid, into the new namespace of every container; unshare --map-root-user writes
+    "0 <caller> 1" into each; a rootless engine's containers are all in its one namespace. So two
+    containers read the same map exactly when both are outside the host's user namespace (or both
+    in it), even when their namespaces differ.
+    """
+    return relations(
+        {role: ("host" if user.memberships[role] == "host" else "mapped") for role in CONTAINERS}
+    )
+
+
+def _uid_map(probes, user: Expectation) -> list[EvidenceCheck]:
+    return _compare(
+        "user", "uid_map", probes, uid_map_relations(user), lambda p: _normalised(p["uid_map"])
+    )
 
 
 def hostname_relations(uts: Expectation, net: Expectation | None) -> Relations:
@@ -313,13 +328,8 @@ def unshare_checks(
     if "mnt" in expectations:
         mnt = expectations["mnt"].relations
         found += _compare("mnt", "proc_mount", probes, mnt, lambda p: proc_mount(p["mountinfo"]))
-    with_host = _ALL_PAIRS[1:]
     if "user" in expectations:
-        # Two user namespaces with the same mapping read the same uid_map: only the host differs.
-        user = expectations["user"].relations
-        found += _compare(
-            "user", "uid_map", probes, user, lambda p: _normalised(p["uid_map"]), None, with_host
-        )
+        found += _uid_map(probes, expectations["user"])
     if "pid" in expectations:
         found += _pid_one(probes, expectations["pid"])
     if "ipc" in expectations:
@@ -334,7 +344,7 @@ def unshare_checks(
             cgroup,
             lambda p: _normalised(p["cgroup"]),
             None,
-            with_host,
+            _ALL_PAIRS[1:],
         )
     return found
 

@@ -77,7 +77,7 @@ def expect(
         elif kind == "cgroup":
             per_role[role] = _cgroup(fingerprint, spec, (reported_cgroupns or {}).get(role, ""))
         elif kind == "user":
-            per_role[role] = _user(fingerprint)
+            per_role[role] = _user(fingerprint, spec)
         elif kind == "time":
             per_role[role] = _time(fingerprint)
         else:
@@ -149,14 +149,20 @@ def _cgroup(fingerprint: Fingerprint, spec: ContainerSpec, reported: str) -> tup
     return ("own" if mode == "private" else "host"), Reason(code, facts)
 
 
-def _user(fingerprint: Fingerprint) -> tuple[str, Reason]:
+def _user(fingerprint: Fingerprint, spec: ContainerSpec) -> tuple[str, Reason]:
     docker = fingerprint.docker
     options = ", ".join(docker.security_options) or "-"
     if docker.rootless:
         return "engine", Reason("user.rootless", {"security_options": options})
-    if docker.userns_remap:
-        return "own", Reason("user.remap", {"security_options": options})
-    return "host", Reason("user.no_remap", {"security_options": options})
+    if not docker.userns_remap:
+        return "host", Reason("user.no_remap", {"security_options": options})
+    if spec.userns_mode == "host":
+        return "host", Reason("user.host", {"flag": f"--userns={spec.userns_mode}"})
+    if spec.joined_mode:
+        # moby's WithNamespaces: joining another container's pid, net or ipc namespace under
+        # userns-remap also joins that container's user namespace.
+        return "container1", Reason("user.joined", {"flag": spec.joined_mode})
+    return "own", Reason("user.remap", {"security_options": options})
 
 
 def _time(fingerprint: Fingerprint) -> tuple[str, Reason]:

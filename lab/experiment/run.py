@@ -19,7 +19,7 @@ from lab.experiment.analysis import analyse
 from lab.experiment.errors import EnvironmentProblem
 from lab.experiment.namespaces import read_namespaces
 from lab.experiment.pair import start_and_probe
-from lab.experiment.scenarios import Scenario, select
+from lab.experiment.scenarios import Scenario, for_engine, select
 from lab.experiment.sdk import docker
 from lab.report.model import Fingerprint, NamespaceRef, Report, Runtime, ScenarioResult
 
@@ -126,6 +126,7 @@ def _run_scenario(
     lang: str,
     baseline: ScenarioResult | None,
 ) -> ScenarioResult:
+    scenario = for_engine(scenario, facts.docker.userns_remap)
     if scenario.launcher == "unshare":
         observed = unshare.start_and_probe(launchers.unshare, scenario)
     else:

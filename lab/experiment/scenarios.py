@@ -8,7 +8,7 @@ new scenario needs no new prediction code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Stands for "the first container" in a mode such as container:<first>; replaced by its id at start.
 FIRST = "<first>"
@@ -23,6 +23,7 @@ class ContainerSpec:
     ipc_mode: str = ""
     uts_mode: str = ""
     cgroupns_mode: str = ""
+    userns_mode: str = ""  # "host" only where the engine remaps (see for_engine)
 
     def docker_args(self) -> list[str]:
         flags = {
@@ -31,6 +32,7 @@ class ContainerSpec:
             "--ipc": self.ipc_mode,
             "--uts": self.uts_mode,
             "--cgroupns": self.cgroupns_mode,
+            "--userns": self.userns_mode,
         }
         return [f"{flag}={value}" for flag, value in flags.items() if value]
 
@@ -50,7 +52,21 @@ class ContainerSpec:
             ipc_mode=fill(self.ipc_mode),
             uts_mode=fill(self.uts_mode),
             cgroupns_mode=self.cgroupns_mode,
+            userns_mode=self.userns_mode,
         )
+
+    @property
+    def joined_mode(self) -> str:
+        """The first `--pid/--network/--ipc=container:` flag: under userns-remap, joining one of
+        those namespaces joins the first container's user namespace too (they must share one)."""
+        for flag, mode in (
+            ("--pid", self.pid_mode),
+            ("--network", self.network_mode),
+            ("--ipc", self.ipc_mode),
+        ):
+            if mode.startswith("container:"):
+                return f"{flag}=container:{FIRST}"
+        return ""
 
 
 # `unshare` option per namespace type it can make (util-linux 2.38, Debian 12).
@@ -103,6 +119,25 @@ class Scenario:
     def launcher(self) -> str:
         """ "docker" or "unshare": what starts the two processes."""
         return "unshare" if isinstance(self.first, UnshareSpec) else "docker"
+
+
+def for_engine(scenario: Scenario, userns_remap: bool) -> Scenario:
+    """The scenario as this engine can run it.
+
+    With userns-remap on, the engine refuses --pid=host and --network=host in a remapped user
+    namespace ("cannot share the host PID namespace when user namespaces are enabled"): a
+    container sharing the host's must also share its user namespace, --userns=host, as Docker's
+    documentation says. Elsewhere the flag would change nothing, so the scenario stays as it is.
+    """
+    if not userns_remap or scenario.launcher != "docker":
+        return scenario
+
+    def fitted(spec: ProcessSpec) -> ProcessSpec:
+        if isinstance(spec, ContainerSpec) and "host" in (spec.pid_mode, spec.network_mode):
+            return replace(spec, userns_mode="host")
+        return spec
+
+    return Scenario(scenario.name, fitted(scenario.first), fitted(scenario.second))
 
 
 def start_args(spec: ProcessSpec) -> list[str]:

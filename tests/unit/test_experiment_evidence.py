@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from experiment_fakes import fingerprint
 
 from lab.experiment.evidence import (
@@ -12,7 +13,7 @@ from lab.experiment.evidence import (
     root_mount,
 )
 from lab.experiment.expectations import expect
-from lab.experiment.scenarios import SCENARIOS
+from lab.experiment.scenarios import SCENARIOS, for_engine
 
 HOST_CGROUP = "0::/init.scope"
 IDS = {"container1": "a" * 64, "container2": "b" * 64}
@@ -159,3 +160,50 @@ def test_net_host_survives_veths_coming_and_going_on_the_host() -> None:
     assert results["net.interfaces.container2_host"].passed
     assert results["net.interfaces.container2_host"].detail["host"] == "eth0 52:54:00:12:34:56"
     assert results["net.interfaces.between"].passed
+
+
+HOST_MAP = "0 0 4294967295"
+REMAP = "0 165536 65536"  # the dockremap user's range from /etc/subuid, in every container
+ROOTLESS = "0 1000 1\n1 100000 65536"  # the rootless engine's own namespace
+
+
+def _user_checks(scenario: str, maps: tuple[str, str], **engine: bool) -> dict[str, object]:
+    remap = engine.get("userns_remap", False)
+    specs = for_engine(SCENARIOS[scenario], remap).specs()
+    user = expect("user", fingerprint(**engine), specs)
+    probes = {
+        "host": {**_host(), "uid_map": HOST_MAP},
+        "container1": _probe("c1", "m1", uid_map=maps[0]),
+        "container2": _probe("c2", "m2", uid_map=maps[1]),
+    }
+    found = checks(probes, {"user": user}, IDS)
+    return {c.check.removeprefix("user.uid_map."): c for c in found}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "maps", "engine", "between"),
+    [
+        # The case: two user namespaces, one mapping written into both.
+        ("baseline", (REMAP, REMAP), {"userns_remap": True}, "same"),
+        ("net-container", (REMAP, REMAP), {"userns_remap": True}, "same"),
+        # --userns=host next to a remapped container.
+        ("pid-host", (REMAP, HOST_MAP), {"userns_remap": True}, "different"),
+        ("baseline", (ROOTLESS, ROOTLESS), {"rootless": True}, "same"),
+        ("baseline", (HOST_MAP, HOST_MAP), {}, "same"),
+    ],
+)
+def test_uid_map_under_each_way_docker_makes_user_namespaces(scenario, maps, engine, between):
+    found = _user_checks(scenario, maps, **engine)
+    assert all(c.passed for c in found.values()), found
+    assert found["between"].expected == between
+    for role, value in zip(("container1", "container2"), maps, strict=True):
+        assert found[f"{role}_host"].expected == ("same" if value == HOST_MAP else "different")
+
+
+def test_a_remapped_container_that_reads_the_hosts_map_or_another_map_is_a_mismatch() -> None:
+    # Root inside is root outside: the remap did not happen for container2.
+    found = _user_checks("baseline", (REMAP, HOST_MAP), userns_remap=True)
+    assert not found["between"].passed and not found["container2_host"].passed
+    # Two different mappings from one engine: not what userns-remap does.
+    found = _user_checks("baseline", (REMAP, "0 231072 65536"), userns_remap=True)
+    assert not found["between"].passed and found["container2_host"].passed

@@ -11,7 +11,7 @@ from experiment_fakes import SEED_PIDS, fingerprint, seed_proc
 from lab.experiment.analysis import namespace_rows
 from lab.experiment.expectations import expect, version_tuple
 from lab.experiment.namespaces import read_namespaces
-from lab.experiment.scenarios import SCENARIOS, ContainerSpec
+from lab.experiment.scenarios import SCENARIOS, ContainerSpec, for_engine, start_args
 from lab.report.explain import reason_text
 from lab.report.model import ContainerInfo
 
@@ -154,3 +154,46 @@ def test_seed_table_is_a_mismatch_where_time_namespaces_exist(tmp_path: Path) ->
     namespaces = {role: read_namespaces(pid, proc) for role, pid in SEED_PIDS.items()}
     rows = namespace_rows(fingerprint(engine="29.5.0"), DEFAULTS, namespaces, _infos(), "en")
     assert {row.name for row in rows if row.match is False} == {"time", "time_for_children"}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "remap", "rootless", "second", "code", "says"),
+    [
+        # The case: one namespace per container, each the engine's own making.
+        ("baseline", True, False, "own", "user.remap", "/etc/subuid"),
+        # Joining a pid, net or ipc namespace joins the first container's user namespace too.
+        ("net-container", True, False, "container1", "user.joined", "--network=container:"),
+        ("ipc-container", True, False, "container1", "user.joined", "--ipc=container:"),
+        # The engine refuses --pid/--network=host in a remapped namespace: run with --userns=host.
+        ("pid-host", True, False, "host", "user.host", "--userns=host"),
+        ("net-host", True, False, "host", "user.host", "--userns=host"),
+        # --uts=host is allowed in a remapped namespace.
+        ("uts-host", True, False, "own", "user.remap", "/etc/subuid"),
+        ("net-container", False, False, "host", "user.no_remap", "name=seccomp"),
+        ("net-host", False, True, "engine", "user.rootless", "name=rootless"),
+    ],
+)
+def test_user_under_each_way_docker_makes_user_namespaces(
+    scenario, remap, rootless, second, code, says
+) -> None:
+    fp = fingerprint(userns_remap=remap, rootless=rootless)
+    specs = for_engine(SCENARIOS[scenario], remap).specs()
+    expectation = expect("user", fp, specs)
+    assert expectation.memberships["container2"] == second
+    reason = next(r for r in expectation.reasons if "container2" in r.params["containers"])
+    assert reason.code == code
+    assert says in reason_text(reason, "en") and says in reason_text(reason, "ja")
+
+
+def test_only_host_sharing_containers_get_userns_host_and_only_under_remap() -> None:
+    for name, scenario in SCENARIOS.items():
+        remapped = for_engine(scenario, True)
+        assert for_engine(scenario, False) == scenario, name
+        for original, fitted in zip(
+            scenario.specs().values(), remapped.specs().values(), strict=True
+        ):
+            shares_host = isinstance(original, ContainerSpec) and "host" in (
+                original.pid_mode,
+                original.network_mode,
+            )
+            assert ("--userns=host" in start_args(fitted)) is shares_host, name
