@@ -3,12 +3,15 @@
 A host is not trusted: a student is root there, and whatever it sends back (its report, its
 failure messages, the names in its facts) may be made to attack the instructor who reads it.
 HTML is escaped where it is written (html.escape in lab.summary.render and lab.report.html);
-the other two places text lands are here, and so is the one rule for host names.
+the other two places text lands are here, and so is the one rule for host names (which the
+playbooks' preflight applies through `python3 -m lab.untrusted --host-names NAME...`).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 import unicodedata
 
 # OWASP "CSV Injection": a cell starting with one of these is a formula (or becomes one) in
@@ -34,8 +37,7 @@ def for_terminal(text: str) -> str:
 
 
 def host_name_problem(name: str) -> str | None:
-    """Why `name` cannot name a folder under reports/ (None: it can). The same rule as
-    playbooks/plays/preflight.yml, which stops a run on such a name before anything connects."""
+    """Why `name` cannot name a folder under reports/ (None: it can)."""
     if name in ("", ".", ".."):
         return "is empty or a directory reference"
     if "/" in name or "\\" in name:
@@ -47,3 +49,23 @@ def host_name_problem(name: str) -> str | None:
     if any(unicodedata.category(char) == "Cc" for char in name):
         return "contains a control character"
     return None
+
+
+def _check_host_names(names: list[str]) -> int:
+    """Preflight's check: exit 1 with one line naming the first unusable name and what to do."""
+    for name in names:
+        if host_name_problem(name):
+            print(
+                f"The inventory host name {json.dumps(name)} cannot name a folder under reports/ "
+                "(no '/', '\\', '..', leading '.' or control characters): rename it in the "
+                "inventory (keep the address in ansible_host). Nothing was changed.",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["--host-names"]:
+        sys.exit("usage: python3 -m lab.untrusted --host-names NAME...")
+    sys.exit(_check_host_names(sys.argv[2:]))
