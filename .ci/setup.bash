@@ -71,7 +71,9 @@ nslab_stop_dockerd() {
 nslab_python() {
     local python="$nslab_project_dir/.venv/bin/python"
     [ -x "$python" ] || python=python3
-    PYTHONPATH="$nslab_project_dir${PYTHONPATH:+:$PYTHONPATH}" "$python" "$@"
+    # -P: the current directory is not put on the path; `sudo ./nslab` may be typed from a
+    # directory another user of the machine can write, and `-m` would import a planted lab/.
+    PYTHONPATH="$nslab_project_dir${PYTHONPATH:+:$PYTHONPATH}" "$python" -P "$@"
 }
 
 # nslab_venv [EXTRA] — the project's venv at .venv: every package at the version and hash the lock
