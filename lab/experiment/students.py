@@ -13,7 +13,8 @@ so everything a student can choose here is limited to what the experiment needs:
   whatever the user could not write), never through a symlink (the directory is opened with
   O_NOFOLLOW and each file created with O_EXCL under a fresh name, then renamed inside it).
 
-The general `python3 -m lab experiment` stays as it is for root and for the role itself.
+The general experiment (`python3 -m lab experiment`, any image, any path) is root's: the role runs
+it with the same isolated interpreter (namespace_lab_experiment_argv), not through this module.
 """
 
 from __future__ import annotations
