@@ -118,26 +118,29 @@ def _local_vms_answer(inventory: Path) -> bool:
 
 @contextlib.contextmanager
 def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator[DockerSource]:
+    # Named as the class summary and `nslab runs` name it (lab.summary.outcome.docker_source),
+    # from the same variables the VMs' inventory gets; then what only this path knows.
+    from lab.summary.outcome import docker_source
+
     if source == "docker" or (source == "auto" and download_docker_com_answers()):
         yield DockerSource(
-            "docker",
-            "download.docker.com (Docker's repository, images from Docker Hub)",
-            {},
+            "docker", f"{docker_source({})} (Docker's repository, images from Docker Hub)", {}
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
     with _standin_on_loopback(cache, release) as (url, fingerprint, key_sha256, image, archive):
+        variables = {
+            "docker_engine_mirror": url,
+            "docker_engine_key_fingerprint": fingerprint,
+            "docker_engine_key_checksum": f"sha256:{key_sha256}",
+            "namespace_lab_image": image,
+            "namespace_lab_image_archive": str(archive),
+        }
         yield DockerSource(
             "standin",
-            f"the local stand-in for download.docker.com at {url} ({why}); "
+            f"the local stand-in for download.docker.com at {docker_source(variables)} ({why}); "
             f"lab image from {archive}",
-            {
-                "docker_engine_mirror": url,
-                "docker_engine_key_fingerprint": fingerprint,
-                "docker_engine_key_checksum": f"sha256:{key_sha256}",
-                "namespace_lab_image": image,
-                "namespace_lab_image_archive": str(archive),
-            },
+            variables,
         )
 
 
