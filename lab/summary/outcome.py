@@ -20,8 +20,10 @@ OFFICIAL_MIRROR = "https://download.docker.com"
 # The docker_engine role's variables that say where a host's Docker comes from.
 DOCKER_SOURCE_VARIABLES = ("docker_engine_install_source", "docker_engine_mirror")
 
-# Long module output would bury the summary table; the full text stays in the run's artifacts.
-MAX_REASON = 300
+# A reason is shown whole and wrapped by the terminal or the page: the limit is for a module that
+# dumps pages of output on one line, which would bury the summary (the whole text stays in the
+# run's output); a message a person wrote, however long, stays whole.
+MAX_REASON = 2000
 
 
 def docker_source(variables: Mapping[str, Any]) -> str:
@@ -67,7 +69,14 @@ def failure_message(result: Mapping[str, Any]) -> str:
         message = f"{message}: {detail}" if message else detail
     if not message and result.get("rc") is not None:
         message = f"exit status {result['rc']}"
-    return message[:MAX_REASON]
+    return one_line(message)
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """`text` whole, or when longer than `limit`, cut at a word and marked so: never mid-word."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def outcome_of(recorded: Mapping[str, Any]) -> tuple[str, str]:

@@ -10,7 +10,13 @@ from pathlib import Path
 
 from lab.provision.events import EventTracker
 from lab.provision.secrets import REDACTED
-from lab.summary.outcome import docker_source, failure_reason, outcome_of, status_record
+from lab.summary.outcome import (
+    docker_source,
+    failure_message,
+    failure_reason,
+    outcome_of,
+    status_record,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -107,3 +113,13 @@ def test_lab_report_writes_status_json_from_raw_facts(tmp_path: Path) -> None:
     assert (status["status"], status["reason"]) == ("failed", "Pull: no route")
     assert status["docker_source"] == f"http://u:{REDACTED}@m.example"
     assert "outcome" not in status and "docker_engine" not in status
+
+
+def test_a_long_message_stays_whole_and_a_page_of_output_is_cut_at_a_word() -> None:
+    """The controller's "no Docker engine" message (~600 characters) was cut mid-word at 300
+    ("Install and start Do"): a reason is wrapped where it is shown, not cut."""
+    message = "its Docker engine does not answer. " + "Install and start Docker " * 24
+    assert failure_message({"msg": message}) == message.strip()
+    dump = "word " * 1000
+    shown = failure_message({"msg": dump})
+    assert shown.endswith("word …") and len(shown) <= 2002
