@@ -334,7 +334,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_release_option(parser: argparse.ArgumentParser) -> None:
-    # Checked where it is used (lab.build.releases): the experiment's hosts get this module
+    # Checked where it is used (lab.debian.releases): the experiment's hosts get this module
     # without the image-building code.
     parser.add_argument(
         "--release",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from lab.build.releases import DEFAULT_RELEASE, DebianRelease, release_named
+from lab.debian.releases import DEFAULT_RELEASE, DebianRelease, release_named
 from lab.errors import LabError
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
 
 def provision_local(request: ProvisionRequest, *, out: TextIO | None = None) -> int:
     """Bring up (or reuse) the local VMs, provision them, say which Docker repository was used."""
-    from lab.build.cache import cache_dir
+    from lab.debian.cache import cache_dir
     from lab.provision.command import provision_command
     from lab.provision.config import check_inputs, work_dir_of
     from lab.vm.inventory import set_class_variables
@@ -152,11 +152,11 @@ def _standin_on_loopback(
     the run."""
     import docker
 
-    from lab.build import images
-    from lab.build.cache import locked
-    from lab.build.loopback import serve_on_loopback, stop_loopback
-    from lab.build.rootfs import debian_mirror
-    from lab.build.standin import ensure_standin
+    from lab.debian import images
+    from lab.debian.cache import locked
+    from lab.debian.loopback import serve_on_loopback, stop_loopback
+    from lab.debian.rootfs import debian_mirror
+    from lab.debian.standin import ensure_standin
     from lab.provision.controller_setup import require_engine
 
     require_engine("the local stand-in builds the lab image archive with Docker")

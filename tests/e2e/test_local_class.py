@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from vm_access import exited, qemu_pid, ssh
 
-from lab.build.releases import RELEASES, DebianRelease
+from lab.debian.releases import RELEASES, DebianRelease
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.build.releases import TRIXIE
+from lab.debian.releases import TRIXIE
 from lab.testing import Testbed
 from lab.testing.hosts import running_host
 from lab.testing.seed import seed_script

@@ -10,7 +10,7 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.build.releases import RELEASES, DebianRelease
+from lab.debian.releases import RELEASES, DebianRelease
 from lab.testing import Testbed
 from lab.testing.hosts import running_host
 from lab.testing.seed import INSTALL_STEP, seed_script

@@ -3,7 +3,7 @@ packages."""
 
 from __future__ import annotations
 
-from lab.build.control import (
+from lab.debian.control import (
     containerd_io_control,
     containerd_io_version,
     docker_ce_cli_control,
