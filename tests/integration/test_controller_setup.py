@@ -19,8 +19,8 @@ import pytest
 from docker.models.containers import Container
 
 from lab.testing import Testbed
+from lab.testing.course_note_steps import seed_script
 from lab.testing.hosts import HOST_LABEL, host_run_options, remove_host, wait_until_booted
-from lab.testing.seed import seed_script
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from docker.models.containers import Container
 
 from lab.debian.releases import TRIXIE
 from lab.testing import Testbed
+from lab.testing.course_note_steps import seed_script
 from lab.testing.hosts import running_host
-from lab.testing.seed import seed_script
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from docker.models.containers import Container
 
 from lab.debian.releases import RELEASES, DebianRelease
 from lab.testing import Testbed
+from lab.testing.course_note_steps import INSTALL_STEP, seed_script
 from lab.testing.hosts import running_host
-from lab.testing.seed import INSTALL_STEP, seed_script
 
 pytestmark = pytest.mark.integration
 
