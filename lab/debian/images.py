@@ -44,7 +44,7 @@ class ImageRecipe:
 
 
 def lab_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
-    """What the seed runs as `debian` in its two containers: plain minbase with a shell."""
+    """What the course note runs as `debian` in its two containers: plain minbase with a shell."""
     return ImageRecipe(
         repository="debian",
         rootfs=RootfsSpec(suite=release.codename, mirror=mirror),
