@@ -93,7 +93,10 @@ def up(options: VmOptions) -> list[VmRecord]:
     inventory = write_inventory(
         options.inventory,
         inventory_document(
-            [InventoryHost(r.name, r.ssh_port, student_id=r.name) for r in records],
+            [
+                InventoryHost(r.name, r.ssh_port, r.name, state.paths(r.name).known_hosts)
+                for r in records
+            ],
             ADMIN_USER,
             key.private,
         ),
@@ -137,14 +140,13 @@ def _boot(
         # The VMs boot in parallel; one deadline covers them all.
         deadline = started + options.boot_timeout_s
         for record in records:
-            paths = state.paths(record.name)
             wait_for_ssh(
                 key.private,
                 record.ssh_port,
                 ADMIN_USER,
+                state.paths(record.name),
                 deadline,
                 still_booting=lambda record=record: state.is_running(record),
-                serial_log=paths.serial_log,
             )
             say(f"{record.name} answers SSH ({time.monotonic() - started:.0f} s after start)")
     except BaseException:
