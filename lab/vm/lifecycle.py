@@ -17,7 +17,7 @@ from lab.vm.errors import VmError
 from lab.vm.image import ADMIN_USER, BaseImage, disk_recipe, ensure_base_image
 from lab.vm.inventory import InventoryHost, inventory_document, write_inventory
 from lab.vm.keys import LabKey, ensure_lab_key
-from lab.vm.ssh import wait_for_ssh
+from lab.vm.ssh import SSH_HOST, wait_for_ssh
 from lab.vm.state import StateDir, VmRecord
 
 DEFAULT_INVENTORY = Path("inventory/local.yml")
@@ -102,7 +102,11 @@ def up(options: VmOptions) -> list[VmRecord]:
         ),
     )
     for record in records:
-        print(f"{record.name}: ssh -i {key.private} -p {record.ssh_port} {ADMIN_USER}@127.0.0.1")
+        known_hosts = state.paths(record.name).known_hosts
+        print(
+            f"{record.name}: ssh -i {key.private} -p {record.ssh_port} "
+            f"-o UserKnownHostsFile={known_hosts} {ADMIN_USER}@{SSH_HOST}"
+        )
     print(f"inventory: {inventory.resolve()}")
     return records
 

@@ -8,6 +8,7 @@ the shared cached one.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -73,8 +74,15 @@ def test_fresh_vm_up_ssh_down_and_fresh_again(lab: Lab) -> None:
     base_disk = Path(lab.nslab("build").split("base image: ")[1].splitlines()[0])
     base_before = base_disk.stat().st_mtime_ns
 
-    lab.nslab("up", "-n", "1")
+    shown = lab.nslab("up", "-n", "1")
     assert lab.host()["ansible_user"] == "labadmin"
+    # The ssh line `up` prints works as typed, host key checked, nothing asked.
+    typed = next(line for line in shown.splitlines() if line.startswith("vm1: ssh "))
+    logged_in = subprocess.run(
+        [*shlex.split(typed.removeprefix("vm1: ")), "id", "-un"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, timeout=120,
+    )  # fmt: skip
+    assert logged_in.stdout.strip() == "labadmin", logged_in.stderr
     assert lab.host()["ansible_become"] is True
     who = lab.ssh("id -un && sudo -n true && echo sudo-ok")
     assert who.stdout.split() == ["labadmin", "sudo-ok"], who.stderr
