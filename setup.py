@@ -20,6 +20,7 @@ CHECKOUT = Path(__file__).resolve().parent
 PROJECT_FILES = (
     "ansible.cfg",
     "playbooks",
+    "plugins",
     "roles",
     "inventory/class.example.yml",
     "inventory/group_vars",
