@@ -257,7 +257,8 @@ def test_a_version_pin_installs_only_what_does_not_match_it() -> None:
         }
     )
     assert (
-        deciding.make_plan(settings(version="5:27.5.*"), host, check_mode=False).packages.install == []
+        deciding.make_plan(settings(version="5:27.5.*"), host, check_mode=False).packages.install
+        == []
     )
     pinned = deciding.make_plan(settings(version="5:28.*"), host, check_mode=False).packages.install
     assert pinned == ["docker-ce=5:28.*", "docker-ce-cli=5:28.*"]

@@ -1,6 +1,7 @@
-"""The namespace_lab role's look at a host and its decisions (plugins/modules/namespace_lab_probe.py):
-what a host read once needs, step by step, without a host; the reading itself on a fake tree and
-against a real HTTP server on a unix socket that answers like Docker's engine."""
+"""The namespace_lab role's look at a host and its decisions
+(plugins/modules/namespace_lab_probe.py): what a host read once needs, step by step, without a
+host; the reading itself on a fake tree and against a real HTTP server on a unix socket that
+answers like Docker's engine."""
 
 from __future__ import annotations
 
