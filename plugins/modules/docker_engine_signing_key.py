@@ -32,7 +32,7 @@ description:
     I(release_url)), downloads the ASCII-armored key from I(url), computes its SHA-256 and the v4
     fingerprint of every primary key in it, and fails unless they match what is expected.
   - A file holding more than one primary key, or anything besides its one armored key block
-    (a second block, other text), fails, because apt would trust every key in it: what apt gets
+    (a second block, other text), fails, because apt would trust every key in it; what apt gets
     is exactly the key that was verified.
   - Only a verified key is written to I(dest) (mode 0644, owner root, its directory 0755).
   - Needs no gnupg. In check mode the key is still downloaded and verified, and not written.
