@@ -13,23 +13,9 @@ from dataclasses import dataclass, field
 # Shared code: as the collection nslab.lab when a role runs from the built collection,
 # else as ansible.module_utils (see ansible.cfg). Ansible packs whichever import it finds.
 try:
-    from ansible_collections.nslab.lab.plugins.module_utils.docker_engine_host import (
-        ABSENT_STATES,
-        INTERRUPTED_STATES,
-        KEYRING,
-        SOURCE_PATHS,
-        Host,
-        Settings,
-    )
+    from ansible_collections.nslab.lab.plugins.module_utils import docker_engine_host as reading
 except ImportError:
-    from ansible.module_utils.docker_engine_host import (
-        ABSENT_STATES,
-        INTERRUPTED_STATES,
-        KEYRING,
-        SOURCE_PATHS,
-        Host,
-        Settings,
-    )
+    from ansible.module_utils import docker_engine_host as reading
 
 PREREQUISITES = ["ca-certificates", "curl"]
 # Docker's "uninstall old versions" list (docs.docker.com/engine/install/debian, 2025) for the
@@ -112,30 +98,34 @@ class Plan:
         )
 
 
-def engine_packages(settings: Settings, codename: str) -> list[str]:
+def engine_packages(settings: reading.Settings, codename: str) -> list[str]:
     if settings.install_source == "official":
         return settings.packages
     return settings.debian_packages or DEBIAN_ENGINE.get(codename, DEBIAN_ENGINE_SPLIT_CLI)
 
 
-def repository_file(settings: Settings, host: Host) -> dict[str, str]:
+def repository_file(settings: reading.Settings, host: reading.Host) -> dict[str, str]:
     """Docker's repository as the chosen documented step writes it on this host, byte for byte."""
     if settings.apt_source_format == "list":
         # The course note's echo line; its backslash-newline puts three spaces before the codename,
         # which apt reads like one: the file is written with single spaces, as Docker's echo does.
         content = (
-            f"deb [arch={host.architecture} signed-by={KEYRING}] {settings.repo_url} "
+            f"deb [arch={host.architecture} signed-by={reading.KEYRING}] {settings.repo_url} "
             f"{host.codename} {settings.channel}\n"
         )
     else:
         content = (
             f"Types: deb\nURIs: {settings.repo_url}\nSuites: {host.codename}\n"
-            f"Components: {settings.channel}\nSigned-By: {KEYRING}\n"
+            f"Components: {settings.channel}\nSigned-By: {reading.KEYRING}\n"
         )
-    return {"path": SOURCE_PATHS[settings.apt_source_format], "content": content, "mode": "0644"}
+    return {
+        "path": reading.SOURCE_PATHS[settings.apt_source_format],
+        "content": content,
+        "mode": "0644",
+    }
 
 
-def check_host(settings: Settings, host: Host, engine: list[str]) -> None:
+def check_host(settings: reading.Settings, host: reading.Host, engine: list[str]) -> None:
     """Raise Stop unless the role can work on this host as configured. Nothing is changed yet."""
     name = {"debian": "Debian", "ubuntu": "Ubuntu"}.get(host.distribution, host.distribution)
     if host.distribution != "debian" or host.codename not in settings.supported_releases:
@@ -193,16 +183,16 @@ def check_host(settings: Settings, host: Host, engine: list[str]) -> None:
         )
 
 
-def installed(host: Host, names: list[str]) -> list[str]:
+def installed(host: reading.Host, names: list[str]) -> list[str]:
     """`names` that dpkg has on the host in any state but gone, in the given order."""
     return [
         name
         for name in names
-        if name in host.packages and host.packages[name].status not in ABSENT_STATES
+        if name in host.packages and host.packages[name].status not in reading.ABSENT_STATES
     ]
 
 
-def held_packages(host: Host, names: list[str]) -> list[str]:
+def held_packages(host: reading.Host, names: list[str]) -> list[str]:
     return [
         f"{name} {host.packages[name].version}"
         for name in names
@@ -210,7 +200,9 @@ def held_packages(host: Host, names: list[str]) -> list[str]:
     ]
 
 
-def packages_to_install(settings: Settings, host: Host, engine: list[str]) -> list[str]:
+def packages_to_install(
+    settings: reading.Settings, host: reading.Host, engine: list[str]
+) -> list[str]:
     """The engine packages apt must install: missing or half-installed ones, all of them with
     `latest`, pinned ones at another version; apparmor where the kernel enforces it (without
     apparmor_parser every `docker run` fails, and cloud images often skip recommends)."""
@@ -228,7 +220,7 @@ def packages_to_install(settings: Settings, host: Host, engine: list[str]) -> li
     return result
 
 
-def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
+def make_plan(settings: reading.Settings, host: reading.Host, check_mode: bool) -> Plan:
     engine = engine_packages(settings, host.codename)
     check_host(settings, host, engine)
     official = settings.install_source == "official"
@@ -289,7 +281,7 @@ def make_plan(settings: Settings, host: Host, check_mode: bool) -> Plan:
     )
     users = [user for user in settings.users if user not in (host.docker_group or [])]
     repair_dpkg = host.dpkg_interrupted or any(
-        package.status in INTERRUPTED_STATES for package in host.packages.values()
+        package.status in reading.INTERRUPTED_STATES for package in host.packages.values()
     )
     conflicting = installed(host, CONFLICTING[settings.install_source])
     apt_work = bool(conflicting or prerequisites.install or packages.install)
@@ -315,5 +307,5 @@ def _absent(path: str) -> dict[str, str]:
     return {"path": path, "state": "absent"}
 
 
-def _ready(host: Host, name: str) -> bool:
+def _ready(host: reading.Host, name: str) -> bool:
     return name in host.packages and host.packages[name].status == "installed"

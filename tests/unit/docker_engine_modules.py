@@ -12,7 +12,7 @@ from types import ModuleType
 
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 # What Ansible's packer follows too: a shared file's own imports of other shared files.
-SHARED_IMPORT = re.compile(r"^\s*from ansible\.module_utils\.(\w+) import", re.M)
+SHARED_IMPORT = re.compile(r"^\s*from ansible\.module_utils(?:\.(\w+) import| import (\w+))", re.M)
 
 
 def _load(name: str, path: Path) -> ModuleType:
@@ -30,7 +30,8 @@ def shared_code(name: str) -> ModuleType:
     qualified = f"ansible.module_utils.{name}"
     if qualified not in sys.modules:
         path = PLUGINS / "module_utils" / f"{name}.py"
-        for needed in SHARED_IMPORT.findall(path.read_text()):
+        for dotted, named in SHARED_IMPORT.findall(path.read_text()):
+            needed = dotted or named
             if (PLUGINS / "module_utils" / f"{needed}.py").is_file():
                 shared_code(needed)
         _load(qualified, path)

@@ -61,9 +61,10 @@ def test_every_way_of_running_the_roles_finds_the_modules_and_their_shared_code(
         for kind in ("modules", "module_utils"):
             assert f"${{MOLECULE_PROJECT_DIRECTORY}}/plugins/{kind}" in text, scenario
     # Every module's ansible.module_utils import is one of the shared files.
-    imported = re.compile(r"^\s*from ansible\.module_utils\.(\w+) import", re.M)
+    imported = re.compile(r"^\s*from ansible\.module_utils(?:\.(\w+) import| import (\w+))", re.M)
     for module in PROJECT.glob("plugins/*/*.py"):
-        for name in set(imported.findall(module.read_text())) - {"basic", "common"}:
+        names = {a or b for a, b in imported.findall(module.read_text())}
+        for name in names - {"basic", "common"}:
             assert (PROJECT / "plugins" / "module_utils" / f"{name}.py").is_file(), module
 
 
