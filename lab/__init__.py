@@ -1,3 +1,3 @@
 """nslab: Docker training machines and the two-container namespace experiment."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

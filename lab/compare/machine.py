@@ -106,9 +106,9 @@ def booted_vm(
             key.private,
             port,
             ADMIN_USER,
+            paths,
             started + settings.boot_timeout_s,
             still_booting=lambda: state.is_running(record),
-            serial_log=paths.serial_log,
         )
         seconds = time.monotonic() - started
         yield VmMeasure(

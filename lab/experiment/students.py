@@ -14,7 +14,7 @@ so everything a student can choose here is limited to what the experiment needs:
   O_NOFOLLOW and each file created with O_EXCL under a fresh name, then renamed inside it).
 
 The general experiment (`python3 -m lab experiment`, any image, any path) is root's: the role runs
-it with the same isolated interpreter (namespace_lab_experiment_argv), not through this module.
+it with the same isolated interpreter (__namespace_lab_experiment_argv), not through this module.
 """
 
 from __future__ import annotations

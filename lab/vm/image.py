@@ -19,9 +19,10 @@ from lab.debian.releases import DEFAULT_RELEASE, DebianRelease
 from lab.debian.rootfs import RootfsSpec, ensure_rootfs
 from lab.debian.shell import run
 from lab.progress import step
+from lab.vm.host_keys import FW_CFG_NAME, GUEST_KEY_PATH
 
 # Bump when what `_make_bootable` writes changes, so images from the old recipe are not reused.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 ADMIN_USER = "labadmin"
 # Sparse: the qcow2 only stores what is written, but Docker and its images need room to grow.
 DISK_SIZE = "8G"
@@ -149,20 +150,25 @@ def _make_bootable(tree: Path, recipe: DiskRecipe) -> None:
 def _configure_ssh(tree: Path) -> None:
     _write(
         tree / "etc/ssh/sshd_config.d/nslab.conf",
-        "# nslab lab VM: key-only logins, no root\n"
+        "# nslab lab VM: key-only logins, no root; one host key, the one the controller pinned\n"
         "PasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\n"
-        "PermitRootLogin no\n",
+        "PermitRootLogin no\n"
+        f"HostKey {GUEST_KEY_PATH}\n",
     )
-    # Host keys made at image build time would be shared by every VM; make them on each first boot.
+    # Host keys made at image build time would be shared by every VM, and keys made at first boot
+    # would be unknown to the controller: each boot's key comes from the controller (fw_cfg).
+    # Without it sshd does not start, rather than start with a key nobody can check.
     for host_key in (tree / "etc/ssh").glob("ssh_host_*"):
         host_key.unlink()
+    fw_cfg_file = f"/sys/firmware/qemu_fw_cfg/by_name/{FW_CFG_NAME}/raw"
     _write(
         tree / "etc/systemd/system/ssh.service.d/nslab-host-keys.conf",
         "[Service]\n"
-        "# The packaged `sshd -t` check fails without host keys, so make them first.\n"
+        "# The packaged `sshd -t` check fails without host keys, so install the key first.\n"
         "ExecStartPre=\n"
-        "ExecStartPre=/usr/bin/ssh-keygen -A\n"
+        "ExecStartPre=/usr/sbin/modprobe qemu_fw_cfg\n"
+        f"ExecStartPre=/usr/bin/install -m 0600 {fw_cfg_file} {GUEST_KEY_PATH}\n"
         "ExecStartPre=/usr/sbin/sshd -t\n",
     )
 

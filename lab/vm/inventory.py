@@ -8,19 +8,18 @@ from pathlib import Path
 
 import yaml
 
-from lab.vm.ssh import HOST_KEY_OPTIONS, SSH_HOST
+from lab.vm.host_keys import host_key_options
+from lab.vm.ssh import SSH_HOST
 
 GROUP = "lab_vms"
 # For these VMs only, not for a class's machines (ansible.cfg keeps Ansible's defaults): each
-# `up` brings new host keys on reused ports, and the lab key is the one way in. As ssh_args
-# (ansible.cfg's connection sharing plus these), because ssh takes the first value of an option
-# and Ansible puts its own PreferredAuthentications before ansible_ssh_common_args.
-SSH_ARGS = " ".join(
-    [
-        *("-o", "ControlMaster=auto", "-o", "ControlPersist=60s"),
-        *HOST_KEY_OPTIONS,
-        *("-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes"),
-    ]
+# `up` brings new host keys on reused ports, each VM's pinned in its own known_hosts, and the lab
+# key is the one way in. As ssh_args (ansible.cfg's connection sharing plus these), because ssh
+# takes the first value of an option and Ansible puts its own options (PreferredAuthentications;
+# StrictHostKeyChecking=no when host key checking is turned off) before ansible_ssh_common_args.
+CONNECTION_ARGS = (
+    *("-o", "ControlMaster=auto", "-o", "ControlPersist=60s"),
+    *("-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes"),
 )
 HEADER = (
     "# Written by `nslab vm up` for the VMs it booted; `nslab vm down` removes it.\n"
@@ -33,6 +32,7 @@ class InventoryHost:
     name: str
     ssh_port: int
     student_id: str
+    known_hosts: Path
 
 
 def inventory_document(hosts: list[InventoryHost], user: str, key: Path) -> dict:
@@ -44,8 +44,10 @@ def inventory_document(hosts: list[InventoryHost], user: str, key: Path) -> dict
                     "ansible_port": host.ssh_port,
                     "ansible_user": user,
                     "ansible_ssh_private_key_file": str(key.resolve()),
-                    "ansible_ssh_args": SSH_ARGS,
-                    "ansible_host_key_checking": False,
+                    "ansible_ssh_args": " ".join(
+                        (*CONNECTION_ARGS, *host_key_options(host.known_hosts.resolve()))
+                    ),
+                    "ansible_host_key_checking": True,
                     "ansible_become": True,
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "student_id": host.student_id,

@@ -17,7 +17,7 @@ from lab.vm.errors import VmError
 from lab.vm.image import ADMIN_USER, BaseImage, disk_recipe, ensure_base_image
 from lab.vm.inventory import InventoryHost, inventory_document, write_inventory
 from lab.vm.keys import LabKey, ensure_lab_key
-from lab.vm.ssh import wait_for_ssh
+from lab.vm.ssh import SSH_HOST, wait_for_ssh
 from lab.vm.state import StateDir, VmRecord
 
 DEFAULT_INVENTORY = Path("inventory/local.yml")
@@ -93,13 +93,20 @@ def up(options: VmOptions) -> list[VmRecord]:
     inventory = write_inventory(
         options.inventory,
         inventory_document(
-            [InventoryHost(r.name, r.ssh_port, student_id=r.name) for r in records],
+            [
+                InventoryHost(r.name, r.ssh_port, r.name, state.paths(r.name).known_hosts)
+                for r in records
+            ],
             ADMIN_USER,
             key.private,
         ),
     )
     for record in records:
-        print(f"{record.name}: ssh -i {key.private} -p {record.ssh_port} {ADMIN_USER}@127.0.0.1")
+        known_hosts = state.paths(record.name).known_hosts
+        print(
+            f"{record.name}: ssh -i {key.private} -p {record.ssh_port} "
+            f"-o UserKnownHostsFile={known_hosts} {ADMIN_USER}@{SSH_HOST}"
+        )
     print(f"inventory: {inventory.resolve()}")
     return records
 
@@ -137,14 +144,13 @@ def _boot(
         # The VMs boot in parallel; one deadline covers them all.
         deadline = started + options.boot_timeout_s
         for record in records:
-            paths = state.paths(record.name)
             wait_for_ssh(
                 key.private,
                 record.ssh_port,
                 ADMIN_USER,
+                state.paths(record.name),
                 deadline,
                 still_booting=lambda record=record: state.is_running(record),
-                serial_log=paths.serial_log,
             )
             say(f"{record.name} answers SSH ({time.monotonic() - started:.0f} s after start)")
     except BaseException:

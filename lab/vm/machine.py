@@ -13,7 +13,9 @@ from pathlib import Path
 from lab.debian.shell import run
 from lab.vm.accel import Acceleration
 from lab.vm.errors import VmError
+from lab.vm.host_keys import FW_CFG_NAME, make_host_key, pin_host_key
 from lab.vm.image import BaseImage
+from lab.vm.ssh import SSH_HOST
 from lab.vm.state import VmPaths, process_has_argument
 
 # How often a start is retried when the free port it picked was taken before qemu bound it.
@@ -51,11 +53,14 @@ def qemu_command(
         # cache=unsafe: the overlay is thrown away with the VM, so the guest's flushes (dpkg
         # syncs after every package) need not reach the host's disk.
         "-drive", f"file={paths.overlay},format=qcow2,if=virtio,cache=unsafe",
-        "-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{ssh_port}-:22",
+        "-netdev", f"user,id=net0,hostfwd=tcp:{SSH_HOST}:{ssh_port}-:22",
         # romfile= : no iPXE option ROM; the kernel is booted directly, never from the network.
         "-device", "virtio-net-pci,netdev=net0,romfile=",
-        # Fresh VMs make SSH host keys at boot; the host's entropy keeps that quick under TCG.
+        # The guest's early random numbers (sshd, apt's TLS) from the host's entropy: quick
+        # under TCG.
         "-device", "virtio-rng-pci",
+        # The VM's SSH host key, made by the controller, which pins it (lab.vm.host_keys).
+        "-fw_cfg", f"name={FW_CFG_NAME},file={paths.host_key}",
         "-serial", f"file:{paths.serial_log}",
         # qemu forks only once its devices (and the port forward) are set up, so a taken port
         # is an exit status here, not a VM that is unreachable later.
@@ -73,7 +78,9 @@ def create_overlay(image: BaseImage, paths: VmPaths) -> None:
 
 
 def start(spec: VmSpec, image: BaseImage, paths: VmPaths, accel: Acceleration) -> tuple[int, int]:
-    """Boot the VM in the background; return (pid, ssh_port)."""
+    """Boot the VM in the background with a fresh host key pinned for its port; return (pid,
+    ssh_port)."""
+    make_host_key(paths, spec.name)
     last_error = ""
     for _ in range(PORT_ATTEMPTS):
         port = free_port()
@@ -82,6 +89,7 @@ def start(spec: VmSpec, image: BaseImage, paths: VmPaths, accel: Acceleration) -
             qemu_command(spec, image, paths, accel, port), capture_output=True, text=True
         )
         if answer.returncode == 0:
+            pin_host_key(paths, SSH_HOST, port)
             return int(paths.pidfile.read_text().strip()), port
         last_error = answer.stderr.strip()
         if "hostfwd" not in last_error and "host forwarding" not in last_error:
@@ -92,7 +100,7 @@ def start(spec: VmSpec, image: BaseImage, paths: VmPaths, accel: Acceleration) -
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now (qemu binds it moments later)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((SSH_HOST, 0))
         return probe.getsockname()[1]
 
 

@@ -1,9 +1,9 @@
 """Where running VMs are remembered, so `up`, `status` and `down` work across commands.
 
-One directory per VM under the state root: its overlay disk, serial log, qemu pidfile and a
-`vm.json` record. A recorded PID counts as the VM only while that process still has the VM's
-overlay on its command line, so a PID reused by another program is never mistaken for (or
-killed as) a VM.
+One directory per VM under the state root: its overlay disk, serial log, qemu pidfile, SSH host
+key with the known_hosts that pins it, and a `vm.json` record. A recorded PID counts as the VM
+only while that process still has the VM's overlay on its command line, so a PID reused by
+another program is never mistaken for (or killed as) a VM.
 """
 
 from __future__ import annotations
@@ -33,6 +33,15 @@ class VmPaths:
     @property
     def record(self) -> Path:
         return self.directory / "vm.json"
+
+    @property
+    def host_key(self) -> Path:
+        """The VM's SSH host key (private half; `.pub` beside it), made for each boot."""
+        return self.directory / "ssh_host_ed25519_key"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.directory / "known_hosts"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ the shared cached one.
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 import time
@@ -15,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from vm_access import exited, inventory_host, qemu_pid, ssh
+from vm_access import exited, inventory_host, pinned_known_hosts, qemu_pid, ssh
 
-from lab.vm.ssh import HOST_KEY_OPTIONS
+from lab.vm.host_keys import host_key_options
 
 pytestmark = pytest.mark.e2e
 
@@ -72,8 +74,15 @@ def test_fresh_vm_up_ssh_down_and_fresh_again(lab: Lab) -> None:
     base_disk = Path(lab.nslab("build").split("base image: ")[1].splitlines()[0])
     base_before = base_disk.stat().st_mtime_ns
 
-    lab.nslab("up", "-n", "1")
+    shown = lab.nslab("up", "-n", "1")
     assert lab.host()["ansible_user"] == "labadmin"
+    # The ssh line `up` prints works as typed, host key checked, nothing asked.
+    typed = next(line for line in shown.splitlines() if line.startswith("vm1: ssh "))
+    logged_in = subprocess.run(
+        [*shlex.split(typed.removeprefix("vm1: ")), "id", "-un"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, timeout=120,
+    )  # fmt: skip
+    assert logged_in.stdout.strip() == "labadmin", logged_in.stderr
     assert lab.host()["ansible_become"] is True
     who = lab.ssh("id -un && sudo -n true && echo sudo-ok")
     assert who.stdout.split() == ["labadmin", "sudo-ok"], who.stderr
@@ -82,6 +91,7 @@ def test_fresh_vm_up_ssh_down_and_fresh_again(lab: Lab) -> None:
     # Fresh: nothing of what the provisioning installs is there yet.
     assert lab.ssh("command -v docker").returncode != 0
     _assert_password_login_refused(lab)
+    _assert_only_the_pinned_host_key_is_accepted(lab)
     assert lab.ssh(f"touch {MARKER}").returncode == 0
 
     pid = lab.pid()
@@ -105,7 +115,8 @@ def _assert_password_login_refused(lab: Lab) -> None:
     host = lab.host()
     attempt = subprocess.run(
         [
-            "ssh", "-v", "-p", str(host["ansible_port"]), *HOST_KEY_OPTIONS,
+            "ssh", "-v", "-p", str(host["ansible_port"]),
+            *host_key_options(pinned_known_hosts(host)),
             "-o", "PreferredAuthentications=password,keyboard-interactive",
             "-o", "PubkeyAuthentication=no", "-o", "BatchMode=yes",
             f"{host['ansible_user']}@127.0.0.1", "true",
@@ -119,3 +130,37 @@ def _assert_password_login_refused(lab: Lab) -> None:
         if "Authentications that can continue:" in line
     ]
     assert offered == ["publickey"], attempt.stderr
+
+
+def _assert_only_the_pinned_host_key_is_accepted(lab: Lab) -> None:
+    """The attacker's side: a server on the VM's port whose host key is not the one the controller
+    made for this VM (another process that took the port, another VM on a reused port) is refused
+    by ssh and by Ansible, even with host key checking turned off in the environment. Played
+    with the VM itself as the impostor: its known_hosts is swapped for a key it does not hold."""
+    host = lab.host()
+    known_hosts = pinned_known_hosts(host)
+    pinned = known_hosts.read_text()
+    port = host["ansible_port"]
+    assert pinned.startswith(f"[127.0.0.1]:{port} ssh-ed25519 ")
+    # The key the VM presents is the one pinned, from the controller's own key pair.
+    assert pinned.split()[2] == (lab.vm_dir() / "ssh_host_ed25519_key.pub").read_text().split()[1]
+    other = lab.vm_dir() / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    try:
+        known_hosts.write_text(
+            f"[127.0.0.1]:{port} ssh-ed25519 {(other.with_suffix('.pub')).read_text().split()[1]}\n"
+        )
+        refused = lab.ssh("true")
+        assert refused.returncode == 255
+        assert "Host key verification failed" in refused.stderr, refused.stderr
+        ansible = subprocess.run(
+            [str(Path(sys.executable).parent / "ansible"), "vm1", "-i", str(lab.inventory),
+             "-m", "ansible.builtin.ping"],
+            capture_output=True, text=True, check=False, timeout=300,
+            env={**os.environ, "ANSIBLE_HOST_KEY_CHECKING": "False"},
+        )  # fmt: skip
+        assert ansible.returncode != 0
+        assert "Host key verification failed" in ansible.stdout + ansible.stderr
+    finally:
+        known_hosts.write_text(pinned)
+    assert lab.ssh("true").returncode == 0

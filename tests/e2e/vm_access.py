@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,11 @@ def inventory_host(inventory: Path, name: str = "vm1") -> dict:
     return yaml.safe_load(inventory.read_text())["lab_vms"]["hosts"][name]
 
 
+def pinned_known_hosts(host: dict) -> Path:
+    """The known_hosts file the inventory tells ssh to check the VM's host key against."""
+    return Path(re.search(r"UserKnownHostsFile=(\S+)", host["ansible_ssh_args"]).group(1))
+
+
 def ssh(inventory: Path, command: str, name: str = "vm1") -> subprocess.CompletedProcess[str]:
     host = inventory_host(inventory, name)
     return subprocess.run(
@@ -21,6 +27,7 @@ def ssh(inventory: Path, command: str, name: str = "vm1") -> subprocess.Complete
             Path(host["ansible_ssh_private_key_file"]),
             host["ansible_port"],
             host["ansible_user"],
+            pinned_known_hosts(host),
             [command],
         ),
         capture_output=True,

@@ -158,7 +158,7 @@ def test_the_wheel_provisions_a_class_from_any_directory(
     for name in (
         "ansible.cfg",
         "playbooks/lab.yml",
-        "roles/docker_engine/library/docker_engine_signing_key.py",
+        "plugins/modules/docker_engine_signing_key.py",
         "roles/namespace_lab/files/lab/experiment/run.py",  # the role carries its code
         "inventory/class.example.yml",
     ):

@@ -182,9 +182,9 @@ def test_an_edited_conffile_never_stops_a_package_run_at_a_prompt(
     step 4 uses) keeps the admin's file and goes on, in bounded time."""
     sh(host, CONFFILE_PACKAGE)
     # The role's own module, from a playbook beside library/ and module_utils/ links.
-    role = Path(__file__).resolve().parents[2] / "roles" / "docker_engine"
-    (tmp_path / "library").symlink_to(role / "library")
-    (tmp_path / "module_utils").symlink_to(role / "module_utils")
+    plugins = Path(__file__).resolve().parents[2] / "plugins"
+    (tmp_path / "library").symlink_to(plugins / "modules")
+    (tmp_path / "module_utils").symlink_to(plugins / "module_utils")
     playbook = tmp_path / "upgrade.yml"
     playbook.write_text(
         "- hosts: all\n  gather_facts: false\n  tasks:\n"

@@ -25,9 +25,7 @@ from pathlib import Path
 
 import pytest
 
-MODULE = (
-    Path(__file__).resolve().parents[2] / "roles/docker_engine/library/docker_engine_signing_key.py"
-)
+MODULE = Path(__file__).resolve().parents[2] / "plugins/modules/docker_engine_signing_key.py"
 pytestmark = pytest.mark.skipif(
     shutil.which("gpg") is None or shutil.which("apt-ftparchive") is None or os.geteuid() != 0,
     reason="gpg makes the keys, apt-ftparchive the repository; the module installs as root",

@@ -1,5 +1,5 @@
-"""The docker_engine role's decisions (library/docker_engine_probe.py): what a host read once
-needs, step by step, without a host."""
+"""The docker_engine role's decisions (plugins/module_utils/docker_engine_plan.py) from what
+docker_engine_host.py read once: what a host needs, step by step, without a host."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from docker_engine_modules import role_module
+from docker_engine_modules import role_module, shared_code
 
-probe = role_module("docker_engine_probe")
+reading = shared_code("docker_engine_host")
+deciding = shared_code("docker_engine_plan")
+role_module("docker_engine_probe")  # the thin module still imports what it needs
 apt = role_module("docker_engine_apt")
 locks = sys.modules["ansible.module_utils.docker_engine_locks"]
 
@@ -31,7 +33,7 @@ DOCS_SOURCES = (
 
 
 def settings(**changes: object):
-    base = probe.Settings(
+    base = reading.Settings(
         install_source="official",
         apt_source_format="list",
         repo_url=REPO,
@@ -54,11 +56,11 @@ def settings(**changes: object):
 
 
 def installed(*names: str, version: str = "1", want: str = "install") -> dict:
-    return {name: probe.Package(status="installed", version=version, want=want) for name in names}
+    return {name: reading.Package(status="installed", version=version, want=want) for name in names}
 
 
 def fresh_host(**changes: object):
-    base = probe.Host(
+    base = reading.Host(
         distribution="debian",
         version="12",
         codename="bookworm",
@@ -82,7 +84,7 @@ def fresh_host(**changes: object):
 
 
 def source(path: str, content: str) -> object:
-    return probe.SourceFile(path, content, "0644", True, ["/etc/apt/keyrings/docker.asc"])
+    return reading.SourceFile(path, content, "0644", True, ["/etc/apt/keyrings/docker.asc"])
 
 
 def converged_host(**changes: object):
@@ -104,13 +106,13 @@ def converged_host(**changes: object):
 
 
 def test_a_fresh_host_needs_every_step_of_docker_s_install() -> None:
-    plan = probe.make_plan(settings(), fresh_host(), check_mode=False)
-    assert plan.prerequisites == probe.AptStep(["ca-certificates", "curl"], refresh_lists=True)
+    plan = deciding.make_plan(settings(), fresh_host(), check_mode=False)
+    assert plan.prerequisites == deciding.AptStep(["ca-certificates", "curl"], refresh_lists=True)
     assert plan.signing_key
     assert plan.repository_files == [
         {"path": "/etc/apt/sources.list.d/docker.list", "content": LIST_LINE, "mode": "0644"}
     ]
-    assert plan.packages == probe.AptStep(ENGINE, refresh_lists=True)
+    assert plan.packages == deciding.AptStep(ENGINE, refresh_lists=True)
     # Docker's packages start the engine; step 4 waits until it answers, in its own round trip.
     assert not plan.service
     assert plan.any_step
@@ -118,26 +120,26 @@ def test_a_fresh_host_needs_every_step_of_docker_s_install() -> None:
 
 
 def test_a_check_run_on_a_fresh_host_does_not_ask_for_a_service_not_installed_yet() -> None:
-    plan = probe.make_plan(settings(), fresh_host(), check_mode=True)
+    plan = deciding.make_plan(settings(), fresh_host(), check_mode=True)
     assert plan.packages.install == ENGINE
     assert not plan.service
 
 
 def test_a_converged_host_needs_nothing() -> None:
-    plan = probe.make_plan(settings(), converged_host(), check_mode=False)
+    plan = deciding.make_plan(settings(), converged_host(), check_mode=False)
     assert dataclasses.asdict(plan) == dataclasses.asdict(
-        probe.Plan(
+        deciding.Plan(
             held=[],
             lock_holders=[],
             repair_dpkg=False,
             remove_conflicting=[],
             remove_sources_before_update=[],
             apt_proxy=False,
-            prerequisites=probe.AptStep(),
+            prerequisites=deciding.AptStep(),
             signing_key=False,
             repository_files=[],
             engine_config=False,
-            packages=probe.AptStep(),
+            packages=deciding.AptStep(),
             service=False,
             users=[],
             create_docker_group=False,
@@ -153,46 +155,46 @@ def test_a_stopped_or_disabled_engine_gets_the_service_step(
     service_enabled: str, service_active: str
 ) -> None:
     host = converged_host(service_enabled=service_enabled, service_active=service_active)
-    plan = probe.make_plan(settings(), host, check_mode=False)
+    plan = deciding.make_plan(settings(), host, check_mode=False)
     assert plan.service and plan.any_step
-    assert plan.packages == probe.AptStep()
+    assert plan.packages == deciding.AptStep()
 
 
 def test_a_stopped_engine_with_a_package_missing_is_started_by_step_4_alone() -> None:
     host = converged_host(service_enabled="disabled", service_active="inactive")
     del host.packages["docker-ce"]
-    plan = probe.make_plan(settings(), host, check_mode=False)
+    plan = deciding.make_plan(settings(), host, check_mode=False)
     assert plan.packages.install == ["docker-ce"]
     assert not plan.service  # step 4 enables, starts and waits in its own round trip
     # A check run installs nothing, so the service step says what it would start.
-    assert probe.make_plan(settings(), host, check_mode=True).service
+    assert deciding.make_plan(settings(), host, check_mode=True).service
 
 
 def test_prerequisites_in_place_skip_the_first_apt_get_update() -> None:
     host = fresh_host(packages=installed("ca-certificates", "curl"))
-    plan = probe.make_plan(settings(), host, check_mode=False)
-    assert plan.prerequisites == probe.AptStep()
+    plan = deciding.make_plan(settings(), host, check_mode=False)
+    assert plan.prerequisites == deciding.AptStep()
     # Step 4 updates anyway: the repository is new to apt.
     assert plan.packages.refresh_lists
 
 
 def test_sources_format_writes_the_heredoc_of_docker_s_docs_and_drops_docker_list() -> None:
-    plan = probe.make_plan(
+    plan = deciding.make_plan(
         settings(apt_source_format="sources"), converged_host(), check_mode=False
     )
     assert plan.repository_files == [
         {"path": "/etc/apt/sources.list.d/docker.sources", "content": DOCS_SOURCES, "mode": "0644"},
         {"path": "/etc/apt/sources.list.d/docker.list", "state": "absent"},
     ]
-    assert plan.packages == probe.AptStep()  # nothing to install: no apt-get update either
+    assert plan.packages == deciding.AptStep()  # nothing to install: no apt-get update either
 
 
 def test_other_definitions_go_before_an_apt_get_update_that_they_would_break() -> None:
-    geerlingguy = probe.SourceFile(
+    geerlingguy = reading.SourceFile(
         "/etc/apt/sources.list.d/docker.sources", "...", "0644", True, ["/other.asc"]
     )
     host = fresh_host(sources=[source("/etc/apt/sources.list.d/docker.list", "old\n"), geerlingguy])
-    plan = probe.make_plan(settings(), host, check_mode=False)
+    plan = deciding.make_plan(settings(), host, check_mode=False)
     assert plan.remove_sources_before_update == [
         {"path": "/etc/apt/sources.list.d/docker.sources", "state": "absent"},
         {"path": "/etc/apt/sources.list.d/docker.list", "state": "absent"},
@@ -222,17 +224,17 @@ def test_other_definitions_go_before_an_apt_get_update_that_they_would_break() -
 def test_hosts_the_role_cannot_work_on_stop_it_before_any_change(
     host_changes: dict, message: str
 ) -> None:
-    with pytest.raises(probe.Stop, match=message.replace("(", r"\(").replace(")", r"\)")):
-        probe.make_plan(settings(), fresh_host(**host_changes), check_mode=False)
+    with pytest.raises(deciding.Stop, match=message.replace("(", r"\(").replace(")", r"\)")):
+        deciding.make_plan(settings(), fresh_host(**host_changes), check_mode=False)
 
 
 def test_a_held_engine_is_kept_and_stops_an_upgrade() -> None:
     host = converged_host(
         packages={**converged_host().packages, **installed("docker-ce", want="hold")}
     )
-    assert probe.make_plan(settings(), host, check_mode=False).held == ["docker-ce 1"]
-    with pytest.raises(probe.Stop, match="The role does not unhold packages"):
-        probe.make_plan(settings(package_state="latest"), host, check_mode=False)
+    assert deciding.make_plan(settings(), host, check_mode=False).held == ["docker-ce 1"]
+    with pytest.raises(deciding.Stop, match="The role does not unhold packages"):
+        deciding.make_plan(settings(package_state="latest"), host, check_mode=False)
 
 
 def test_debian_s_engine_comes_with_a_working_cli_on_each_release() -> None:
@@ -240,7 +242,7 @@ def test_debian_s_engine_comes_with_a_working_cli_on_each_release() -> None:
         ("bookworm", ["docker.io"]),
         ("trixie", ["docker.io", "docker-cli"]),
     ):
-        plan = probe.make_plan(
+        plan = deciding.make_plan(
             settings(install_source="debian"), fresh_host(codename=codename), check_mode=False
         )
         assert plan.packages.install == expected
@@ -255,9 +257,10 @@ def test_a_version_pin_installs_only_what_does_not_match_it() -> None:
         }
     )
     assert (
-        probe.make_plan(settings(version="5:27.5.*"), host, check_mode=False).packages.install == []
+        deciding.make_plan(settings(version="5:27.5.*"), host, check_mode=False).packages.install
+        == []
     )
-    pinned = probe.make_plan(settings(version="5:28.*"), host, check_mode=False).packages.install
+    pinned = deciding.make_plan(settings(version="5:28.*"), host, check_mode=False).packages.install
     assert pinned == ["docker-ce=5:28.*", "docker-ce-cli=5:28.*"]
 
 
@@ -265,10 +268,10 @@ def test_an_interrupted_dpkg_run_is_finished_before_apt_works() -> None:
     host = converged_host(
         packages={
             **converged_host().packages,
-            "docker-ce": probe.Package("unpacked", "1", "install"),
+            "docker-ce": reading.Package("unpacked", "1", "install"),
         }
     )
-    plan = probe.make_plan(settings(), host, check_mode=False)
+    plan = deciding.make_plan(settings(), host, check_mode=False)
     assert plan.repair_dpkg and plan.packages.install == ["docker-ce"]
 
 
@@ -278,10 +281,10 @@ def test_parses_dpkg_status() -> None:
         "Package: docker-ce\nStatus: hold ok unpacked\nVersion: 5:27\nDescription: x\n y: z\n\n"
         "Package: runc\nStatus: deinstall ok config-files\nVersion: 1\n"
     )
-    assert probe.parse_dpkg_status(status) == {
-        "curl": probe.Package("installed", "7.88", "install"),
-        "docker-ce": probe.Package("unpacked", "5:27", "hold"),
-        "runc": probe.Package("config-files", "1", "deinstall"),
+    assert reading.parse_dpkg_status(status) == {
+        "curl": reading.Package("installed", "7.88", "install"),
+        "docker-ce": reading.Package("unpacked", "5:27", "hold"),
+        "runc": reading.Package("config-files", "1", "deinstall"),
     }
 
 
@@ -294,7 +297,7 @@ def test_finds_docker_s_repository_in_both_source_formats(tmp_path: Path) -> Non
         "Suites: bookworm\nComponents: stable\nSigned-By: /usr/share/keyrings/docker.gpg\n"
     )
     (directory / "debian.sources").write_text("Types: deb\nURIs: http://deb.debian.org/debian\n")
-    found = probe.read_sources(directory, REPO, tmp_path)
+    found = reading.read_sources(directory, REPO, tmp_path)
     assert [(f.path, f.signed_by) for f in found] == [
         ("/etc/apt/sources.list.d/docker.list", ["/etc/apt/keyrings/docker.asc"]),
         ("/etc/apt/sources.list.d/other.sources", ["/usr/share/keyrings/docker.gpg"]),
@@ -302,10 +305,10 @@ def test_finds_docker_s_repository_in_both_source_formats(tmp_path: Path) -> Non
 
 
 def test_names_apt_s_list_files_as_apt_does() -> None:
-    assert probe.apt_list_prefix("http://nslab-standin:8080/linux/debian") == (
+    assert reading.apt_list_prefix("http://nslab-standin:8080/linux/debian") == (
         "nslab-standin:8080_linux_debian"
     )
-    assert probe.apt_list_prefix("https://u:p@mirror.example/docker_ce/") == (
+    assert reading.apt_list_prefix("https://u:p@mirror.example/docker_ce/") == (
         "mirror.example_docker%5fce"
     )
 
@@ -327,7 +330,7 @@ def test_names_who_holds_the_dpkg_lock() -> None:
 
 def test_reads_the_native_architecture_from_dpkg_s_own_entry() -> None:
     status = "Package: dpkg\nStatus: install ok installed\nArchitecture: arm64\nVersion: 1.21\n"
-    assert probe.parse_dpkg_status(status)["dpkg"].architecture == "arm64"
+    assert reading.parse_dpkg_status(status)["dpkg"].architecture == "arm64"
 
 
 def test_apt_changes_come_from_apt_s_summary_line() -> None:

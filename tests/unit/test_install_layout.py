@@ -3,6 +3,7 @@ installed package writes (the end-to-end runs are tests/molecule/test_install_el
 
 from __future__ import annotations
 
+import configparser
 import re
 import tomllib
 from pathlib import Path
@@ -29,28 +30,42 @@ def test_the_collection_and_the_package_have_one_version() -> None:
     assert galaxy["version"] == pyproject["project"]["version"] == lab.__version__
 
 
-def test_the_collection_finds_the_roles_modules_their_shared_code_and_the_roles_code() -> None:
-    # A role in a collection does not load its own library/: its short module names resolve in
-    # the collection, so every role module is linked into plugins/modules under the same name.
-    # Their shared code likewise: plugins/module_utils, which the modules import first.
-    for role_dir, plugin_dir in (("library", "modules"), ("module_utils", "module_utils")):
-        in_roles = sorted(PROJECT.glob(f"roles/*/{role_dir}/*.py"))
-        assert in_roles
-        linked = {p.name: p.resolve() for p in (PROJECT / "plugins" / plugin_dir).glob("*.py")}
-        assert linked == {path.name: path.resolve() for path in in_roles}
+def test_module_code_lives_once_and_no_role_reaches_into_another() -> None:
+    # Modules and their shared code live where the collection keeps them (plugins/), as files:
+    # no role carries a library/ or module_utils/ of its own, and nothing links one role's code
+    # into another's.
+    for kind in ("modules", "module_utils"):
+        files = sorted((PROJECT / "plugins" / kind).glob("*.py"))
+        assert files and not [f for f in files if f.is_symlink()], kind
+    for role in (PROJECT / "roles").iterdir():
+        assert not (role / "library").exists() and not (role / "module_utils").exists(), role
+        links = [p for p in role.rglob("*") if p.is_symlink()]
+        # The one link: namespace_lab carries the experiment's code, the project's lab package.
+        assert all(p.resolve() == PROJECT / "lab" for p in links), links
     assert (PROJECT / "roles" / "namespace_lab" / "files" / "lab").resolve() == PROJECT / "lab"
 
 
-def test_each_roles_modules_find_their_shared_code_in_that_role() -> None:
-    # From roles_path (no collection) a module's `ansible.module_utils.X` resolves only in the
-    # module_utils/ of the role that runs it: experiment.yml loads namespace_lab alone, and its
-    # package step runs docker_engine's apt module.
-    imported = re.compile(r"^\s*from ansible\.module_utils\.(\w+) import", re.M)
-    for module in PROJECT.glob("roles/*/library/*.py"):
-        role = module.parents[1]
-        for name in set(imported.findall(module.read_text())) - {"basic", "common"}:
-            needed = role / "module_utils" / f"{name}.py"
-            assert needed.exists(), f"{module.relative_to(PROJECT)} imports {name}"
+def test_every_way_of_running_the_roles_finds_the_modules_and_their_shared_code() -> None:
+    # The checkout's ansible.cfg (relative to itself), the playbooks' own library/ and
+    # module_utils/ (for a project that reuses playbooks/ with another ansible.cfg), and each
+    # Molecule scenario's settings all name plugins/.
+    config = configparser.ConfigParser()
+    config.read(PROJECT / "ansible.cfg")
+    assert config["defaults"]["library"] == "plugins/modules"
+    assert config["defaults"]["module_utils"] == "plugins/module_utils"
+    playbooks = PROJECT / "playbooks"
+    assert (playbooks / "library").resolve() == PROJECT / "plugins" / "modules"
+    assert (playbooks / "module_utils").resolve() == PROJECT / "plugins" / "module_utils"
+    for scenario in PROJECT.glob("molecule/*/molecule.yml"):
+        text = scenario.read_text()
+        for kind in ("modules", "module_utils"):
+            assert f"${{MOLECULE_PROJECT_DIRECTORY}}/plugins/{kind}" in text, scenario
+    # Every module's ansible.module_utils import is one of the shared files.
+    imported = re.compile(r"^\s*from ansible\.module_utils(?:\.(\w+) import| import (\w+))", re.M)
+    for module in PROJECT.glob("plugins/*/*.py"):
+        names = {a or b for a, b in imported.findall(module.read_text())}
+        for name in names - {"basic", "common"}:
+            assert (PROJECT / "plugins" / "module_utils" / f"{name}.py").is_file(), module
 
 
 def test_a_checkout_is_its_own_project_and_work_directory() -> None:

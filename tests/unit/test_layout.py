@@ -1,9 +1,10 @@
 """What ships is what runs for users: no shipped module imports a test double, and the wheel
-leaves the test doubles (lab.testing) out."""
+leaves the test doubles (lab.testing) out and carries the project files lab/shipping.json lists."""
 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import zipfile
@@ -70,3 +71,11 @@ def test_the_wheel_ships_the_builders_but_not_the_test_doubles(tmp_path: Path) -
     assert "lab/debian/standin.py" in names
     assert "lab/debian/rootfs.py" in names
     assert [name for name in names if name.startswith("lab/testing/")] == []
+    # The project files are lab/shipping.json's `wheel_project` list, nothing more.
+    shipping = json.loads((PACKAGE / "shipping.json").read_text())
+    project = {name.removeprefix("lab/project/") for name in names if "/project/" in name}
+    assert {name.split("/")[0] for name in project} == {
+        entry.split("/")[0] for entry in shipping["wheel_project"]
+    }
+    for entry in shipping["wheel_project"]:
+        assert any(name == entry or name.startswith(entry + "/") for name in project), entry

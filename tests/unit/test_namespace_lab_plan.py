@@ -1,6 +1,7 @@
-"""The namespace_lab role's look at a host and its decisions (library/namespace_lab_probe.py):
-what a host read once needs, step by step, without a host; the reading itself on a fake tree and
-against a real HTTP server on a unix socket that answers like Docker's engine."""
+"""The namespace_lab role's look at a host and its decisions
+(plugins/modules/namespace_lab_probe.py): what a host read once needs, step by step, without a
+host; the reading itself on a fake tree and against a real HTTP server on a unix socket that
+answers like Docker's engine."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ MANIFEST = {"lab": "", "lab/__init__.py": hashlib.sha256(MODULE).hexdigest()}
 
 def _load_probe():
     spec = importlib.util.spec_from_file_location(
-        "namespace_lab_probe", ROLE / "library" / "namespace_lab_probe.py"
+        "namespace_lab_probe", PROJECT / "plugins" / "modules" / "namespace_lab_probe.py"
     )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -22,9 +22,7 @@ from types import ModuleType
 
 import pytest
 
-MODULE_PATH = (
-    Path(__file__).resolve().parents[2] / "roles/docker_engine/library/docker_engine_signing_key.py"
-)
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/docker_engine_signing_key.py"
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg makes the test keys")
 
 

@@ -12,11 +12,16 @@ from pathlib import Path
 from lab.vm.inventory import InventoryHost, inventory_document, write_inventory
 
 VENV_BIN = Path(sys.executable).parent
+# Where `nslab vm up` keeps the VMs' known_hosts by default (only named here, never written).
+STATE_DIR = Path("/var/cache/nslab/vm/machines")
 
 
 def _write(tmp_path: Path) -> Path:
     document = inventory_document(
-        [InventoryHost("vm1", 40001, "vm1"), InventoryHost("vm2", 40002, "vm2")],
+        [
+            InventoryHost("vm1", 40001, "vm1", STATE_DIR / "vm1" / "known_hosts"),
+            InventoryHost("vm2", 40002, "vm2", STATE_DIR / "vm2" / "known_hosts"),
+        ],
         "labadmin",
         tmp_path / "key" / "id_ed25519",
     )
@@ -40,12 +45,15 @@ def test_ansible_reads_every_connection_setting(tmp_path: Path) -> None:
     assert vm2["ansible_become"] is True
     assert vm2["student_id"] == "vm2"
     assert vm2["ansible_ssh_private_key_file"] == str(tmp_path / "key" / "id_ed25519")
-    # Fresh VMs have new host keys on reused ports: never check or remember them.
-    assert "UserKnownHostsFile=/dev/null" in vm2["ansible_ssh_args"]
-    assert "StrictHostKeyChecking=no" in vm2["ansible_ssh_args"]
+    # Fresh VMs have new host keys on reused ports: each is checked against its own pinned key.
+    assert f"UserKnownHostsFile={STATE_DIR / 'vm2' / 'known_hosts'}" in vm2["ansible_ssh_args"]
+    assert "StrictHostKeyChecking=yes" in vm2["ansible_ssh_args"]
+    assert vm2["ansible_host_key_checking"] is True
 
 
-def ssh_options_used(inventory: Path, host: str) -> dict[str, str]:
+def ssh_options_used(
+    inventory: Path, host: str, exported: dict[str, str] | None = None
+) -> dict[str, str]:
     """The options of the ssh command Ansible runs for `host` with the project's ansible.cfg,
     each with the value ssh takes (its first); the port is closed, so Ansible stops there."""
     project = Path(__file__).resolve().parents[2]
@@ -55,7 +63,7 @@ def ssh_options_used(inventory: Path, host: str) -> dict[str, str]:
         capture_output=True,
         text=True,
         env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
-             "HOME": str(inventory.parent)},
+             "HOME": str(inventory.parent), **(exported or {})},
         check=False,
     )  # fmt: skip
     command = next(line for line in done.stdout.splitlines() if "SSH: EXEC" in line)
@@ -65,18 +73,27 @@ def ssh_options_used(inventory: Path, host: str) -> dict[str, str]:
     return options
 
 
-def test_relaxed_ssh_settings_apply_to_the_local_vms_only(tmp_path: Path) -> None:
+def test_vm_ssh_settings_apply_to_the_local_vms_only(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     vms = write_inventory(
         tmp_path / "local.yml",
-        inventory_document([InventoryHost("vm1", closed, "vm1")], "labadmin", tmp_path / "key"),
+        inventory_document(
+            [InventoryHost("vm1", closed, "vm1", tmp_path / "known_hosts")],
+            "labadmin",
+            tmp_path / "key",
+        ),
     )
     vm_ssh = ssh_options_used(vms, "vm1")
-    assert vm_ssh["StrictHostKeyChecking"] == "no"
-    assert vm_ssh["UserKnownHostsFile"] == "/dev/null"
+    assert vm_ssh["StrictHostKeyChecking"] == "yes"
+    assert vm_ssh["UserKnownHostsFile"] == str(tmp_path / "known_hosts")
+    assert vm_ssh["GlobalKnownHostsFile"] == "/dev/null"
     assert vm_ssh["PreferredAuthentications"] == "publickey"
+    # A user who turned host key checking off for their own machines does not turn it off here:
+    # Ansible's StrictHostKeyChecking=no comes after the inventory's, and ssh takes the first.
+    relaxed = ssh_options_used(vms, "vm1", {"ANSIBLE_HOST_KEY_CHECKING": "False"})
+    assert relaxed["StrictHostKeyChecking"] == "yes"
     school = tmp_path / "school.ini"
     school.write_text(f"[lab_vms]\npc1 ansible_host=127.0.0.1 ansible_port={closed}\n")
     school_ssh = ssh_options_used(school, "pc1")
@@ -100,7 +117,9 @@ def test_written_inventory_is_yamllint_clean(tmp_path: Path) -> None:
 
 def test_rewrite_replaces_the_previous_hosts(tmp_path: Path) -> None:
     inventory = _write(tmp_path)
-    smaller = inventory_document([InventoryHost("vm1", 41000, "vm1")], "u", Path("/k"))
+    smaller = inventory_document(
+        [InventoryHost("vm1", 41000, "vm1", Path("/s/vm1/known_hosts"))], "u", Path("/k")
+    )
     write_inventory(inventory, smaller)
     text = inventory.read_text()
     assert "41000" in text and "vm2" not in text

@@ -63,3 +63,9 @@ def test_free_port_is_bindable_on_loopback() -> None:
     port = free_port()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", port))
+
+
+def test_the_vm_gets_the_host_key_the_controller_made_for_it() -> None:
+    assert _value(_command(), "-fw_cfg") == (
+        "name=opt/nslab/ssh_host_ed25519_key,file=/state/vm2/ssh_host_ed25519_key"
+    )

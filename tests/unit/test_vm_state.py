@@ -13,7 +13,7 @@ from lab.vm.errors import VmError
 from lab.vm.keys import ensure_lab_key
 from lab.vm.lifecycle import VmOptions, down, status
 from lab.vm.ssh import wait_for_ssh
-from lab.vm.state import StateDir, VmRecord, process_has_argument
+from lab.vm.state import StateDir, VmPaths, VmRecord, process_has_argument
 
 
 def _record(name: str, pid: int, inventory: Path) -> VmRecord:
@@ -68,11 +68,14 @@ def test_down_cleans_up_vms_whose_qemu_is_already_gone(
 
 
 def test_ssh_wait_gives_up_with_the_console_tail_when_qemu_is_gone(tmp_path: Path) -> None:
-    serial = tmp_path / "serial.log"
-    serial.write_text("early boot\nKernel panic - not syncing: VFS: Unable to mount root fs\n")
+    paths = VmPaths(tmp_path / "vm1")
+    paths.directory.mkdir()
+    paths.serial_log.write_text(
+        "early boot\nKernel panic - not syncing: VFS: Unable to mount root fs\n"
+    )
     key = ensure_lab_key(tmp_path)
     with pytest.raises(VmError, match=r"(?s)qemu exited.*Unable to mount root fs"):
-        wait_for_ssh(key.private, 9, "labadmin", 1e12, lambda: False, serial)
+        wait_for_ssh(key.private, 9, "labadmin", paths, 1e12, lambda: False)
 
 
 def test_lab_key_is_made_once_and_private(tmp_path: Path) -> None:

@@ -1,1 +1,0 @@
-../../docker_engine/library/docker_engine_apt.py
