@@ -1,11 +1,12 @@
-"""Wall time of `python3 -m lab experiment` on a warm host (image present) vs the seed's bare
+"""Wall time of `python3 -m lab experiment` on a warm host (image present) vs the course note's bare
 commands scripted in shell (two docker run, two inspect, two ls -l /proc/PID/ns, then rm).
 
     .venv/bin/python bench/experiment_bench.py [--runs 7]
 
-Prints median and spread per variant and its ratio to the seed, both as ratio of medians and as the
-median of per-round ratios (each round runs every variant back to back, so a round's ratio is
-measured under one load: steadier on a shared machine); writes bench/results/experiment.json.
+Prints median and spread per variant and its ratio to the course note's bare steps, both as ratio of
+medians and as the median of per-round ratios (each round runs every variant back to back, so a
+round's ratio is measured under one load: steadier on a shared machine); writes
+bench/results/experiment.json.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ GOAL_RATIO = 1.5  # figure 4: within 1.5x of the bare commands...
 BASELINE = "course note shell commands"
 VENV = "nslab experiment (venv, SDK 7)"
 DEBIAN = "nslab experiment (Debian python3, SDK 5.0.3)"
-GOAL_VARIANTS = (VENV, DEBIAN)  # ...for the seed's experiment; --scenario all does 8 of them
+GOAL_VARIANTS = (VENV, DEBIAN)  # ...for the course note's experiment; --scenario all does 8 of them
 SEED = """
 set -e
 c1=nslab-bench-c1-$$; c2=nslab-bench-c2-$$
@@ -75,13 +76,13 @@ def main() -> int:
         for _ in range(args.runs):  # interleaved, so drift on the machine hits every variant alike
             for name, command in commands.items():
                 samples[name].append(timed(command, workdir))
-    seed = statistics.median(samples[BASELINE])
+    bare = statistics.median(samples[BASELINE])
     results = {}
     for name, values in samples.items():
         times, per_round = spread(values), ratios(values, samples[BASELINE])
         results[name] = {
             "seconds": times,
-            "ratio_of_medians": round(statistics.median(values) / seed, 2),
+            "ratio_of_medians": round(statistics.median(values) / bare, 2),
             "ratio_per_round": per_round,
         }
         print(

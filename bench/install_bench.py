@@ -2,15 +2,15 @@
 
     .venv/bin/python bench/install_bench.py [--runs 5]
 
-Each round boots two fresh Debian 12 hosts from the same image: on one the course note's shell
-steps run directly (lab/testing/seed.py through `docker exec`, the stand-in's URL in place of
+Each round boots two fresh Debian 12 hosts from the same image: on one the course note's shell steps
+run directly (lab/testing/course_note_steps.py through `docker exec`, the stand-in's URL in place of
 download.docker.com, apt told to answer yes), on the other `ansible-playbook playbooks/docker.yml`,
-which then runs a second time on the converged host. The order of the first two alternates
-between rounds, so a trend in the machine's load or the mirror's speed hits both. Both end with
-the engine answering `docker info`. For the role it also records the controller's CPU (user +
-system of ansible-playbook and everything it reaped) and the tasks the host passed through (the
-play recap). Writes bench/results/install.json with the role's time per round as a ratio to the
-bare steps' and the previous run's medians next to the new ones.
+which then runs a second time on the converged host. The order of the first two alternates between
+rounds, so a trend in the machine's load or the mirror's speed hits both. Both end with the engine
+answering `docker info`. For the role it also records the controller's CPU (user + system of
+ansible-playbook and everything it reaped) and the tasks the host passed through (the play recap).
+Writes bench/results/install.json with the role's time per round as a ratio to the bare steps' and
+the previous run's medians next to the new ones.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from lab_hosts import Measured, fresh_hosts, measure, write_inventory
 from measure import PROJECT, RESULTS, ratios, spread, write_results
 
 from lab.testing import Testbed, bed
-from lab.testing.seed import seed_script
+from lab.testing.course_note_steps import course_note_script
 
 GOAL_RATIO = 1.10  # the role adds no more than 10% to the bare steps
 GOAL_RERUN_S = 3.0  # a converged host re-runs in 3 s or less
@@ -42,7 +42,7 @@ RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=\d+\s+s
 
 def seed_steps(host: Container, testbed: Testbed) -> Measured:
     # The role waits until the engine answers; so does the bare side.
-    script = seed_script(testbed.standin_base_url, install=True) + "docker info >/dev/null\n"
+    script = course_note_script(testbed.standin_base_url, install=True) + "docker info >/dev/null\n"
     command = ["docker", "exec", "-e", "DEBIAN_FRONTEND=noninteractive", host.name]
     return checked(measure([*command, "sh", "-c", script], cwd=PROJECT))
 

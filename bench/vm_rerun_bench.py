@@ -29,7 +29,7 @@ from install_bench import GOAL_RERUN_S, checked, profile, recap
 from lab_hosts import Measured, measure
 from measure import PROJECT, spread, write_results
 
-from lab.build.loopback import serve_on_loopback, stop_loopback
+from lab.debian.loopback import serve_on_loopback, stop_loopback
 from lab.testing import bed
 
 

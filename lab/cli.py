@@ -9,6 +9,7 @@ works on a target that has nothing but Debian's python3 and python3-docker.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import warnings
@@ -333,7 +334,7 @@ def _add_vm(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_release_option(parser: argparse.ArgumentParser) -> None:
-    # Checked where it is used (lab.build.releases): the experiment's hosts get this module
+    # Checked where it is used (lab.debian.releases): the experiment's hosts get this module
     # without the image-building code.
     parser.add_argument(
         "--release",
@@ -403,7 +404,8 @@ def _add_project_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# Set by ./nslab (.ci/setup.bash): print what the command needs on the controller, run nothing.
+# Print what the command would set up on this controller (Debian packages, a Docker engine), and
+# run nothing: the tests read the plan this way.
 SETUP_PLAN_ENV = "NSLAB_SETUP_PLAN"
 
 
@@ -413,15 +415,27 @@ def main(argv: list[str] | None = None) -> int:
     _keep_library_deprecations_off_the_terminal()
     args = build_parser().parse_args(argv)
     if os.environ.get(SETUP_PLAN_ENV) == "1":
-        # ./nslab asks, before the command runs, what it needs on this controller.
-        from lab.provision.controller_setup import print_plan
+        from lab.provision.controller_setup import plan_for, print_plan
 
-        return print_plan(args)
+        return print_plan(plan_for(args))
     try:
-        return args.run(args)
+        # Whichever way nslab was started (./nslab, .venv/bin/nslab, the wheel's nslab): what
+        # the command needs on this machine first, the same for every way.
+        with _set_up_for(args):
+            return args.run(args)
     except LabError as error:
         print(f"nslab: {error}", file=sys.stderr)
         return error.exit_code
+
+
+def _set_up_for(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    if args.command == "experiment":
+        # The one command of a lab host's copy of the package, which has no lab/provision:
+        # it needs nothing set up.
+        return contextlib.nullcontext()
+    from lab.provision.controller_setup import plan_for, set_up
+
+    return set_up(plan_for(args))
 
 
 def _keep_library_deprecations_off_the_terminal() -> None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lab.build.cache import cache_dir
 from lab.compare import containers, render
 from lab.compare.machine import VmSettings, booted_vm
 from lab.compare.model import Comparison, Machine
+from lab.debian.cache import cache_dir
 from lab.experiment import containers as lab_containers
 from lab.experiment import images
 from lab.experiment.command import parse_formats

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build.cache import locked
-from lab.build.rootfs import debian_mirror
 from lab.compare.measure import allocated_bytes, rss_bytes
 from lab.compare.model import VmMeasure
+from lab.debian.cache import locked
+from lab.debian.rootfs import debian_mirror
 from lab.experiment.containers import Owner, owner_alive, signals_deferred
 from lab.experiment.errors import EnvironmentProblem
 from lab.progress import say

@@ -29,7 +29,7 @@ OWNER_LABEL = "nslab.owner"
 KEEP_LABEL = "nslab.keep"
 SCENARIO_LABEL = "nslab.scenario"
 ROLE_LABEL = "nslab.role"
-COMMAND = ["sleep", "infinity"]  # the seed's command
+COMMAND = ["sleep", "infinity"]  # the course note's command
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ def _remove(client: Any, container_id: str) -> None:
 
 @dataclass(frozen=True)
 class Launcher:
-    """Starts containers for one run; names follow the seed (container1, container2) when free."""
+    """Starts containers for one run, named as the course note names them (container1, container2)
+    when those names are free."""
 
     client: Any
     run_id: str
@@ -140,8 +141,9 @@ class Launcher:
             host_config["CgroupnsMode"] = spec.cgroupns_mode
         number = role.removeprefix("container")
         plain = f"{self.name_prefix}{number}" + ("" if scenario == "baseline" else f"-{scenario}")
-        # Try the seed's name first; if it is taken (a student's container, a kept or concurrent
-        # run), the run id makes it unique. Acting on the engine's 409 avoids a check-then-act race.
+        # Try the course note's name first; if it is taken (a student's container, a kept or
+        # concurrent run), the run id makes it unique. Acting on the engine's 409 avoids a
+        # check-then-act race.
         for name in (plain, f"{plain}-{self.run_id}"):
             try:
                 created = self.client.api.create_container(

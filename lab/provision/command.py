@@ -19,12 +19,12 @@ from lab.provision.config import (
     default_project_dir,
     work_dir_of,
 )
-from lab.provision.docker_source import docker_source as docker_source_of
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import AnsibleOptions, Passwords, ask_passwords
 from lab.provision.runs import RunsDir
 from lab.runlock import held
 from lab.summary.model import HostOutcome
+from lab.summary.outcome import DOCKER_SOURCE_VARIABLES
 from lab.untrusted import for_terminal
 
 
@@ -93,16 +93,16 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
 
 
 def _status_record(config: ProvisionConfig, outcome: HostOutcome) -> dict[str, object]:
-    """A host's status.json as the playbook's summary play records it, from what the wrapper
-    knows of a run that stopped before that play."""
+    """A host's raw facts as the playbook's summary play hands them over, from what the wrapper
+    knows of a run that stopped before that play; the summary's writer decides the rest."""
+    variables = {**config.hostvars.get(outcome.host, {}), **config.extravars}
     return {
         "host": outcome.host,
-        "status": outcome.status,
-        "reason": outcome.reason,
-        "student_id": str(config.hostvars.get(outcome.host, {}).get("student_id") or ""),
-        "docker_source": docker_source_of(
-            {outcome.host: config.hostvars.get(outcome.host, {})}, config.extravars
-        ),
+        "outcome": {"status": outcome.status, "reason": outcome.reason},
+        "student_id": str(variables.get("student_id") or ""),
+        "docker_engine": {
+            name: variables[name] for name in DOCKER_SOURCE_VARIABLES if name in variables
+        },
     }
 
 

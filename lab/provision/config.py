@@ -16,7 +16,6 @@ from typing import Any
 
 import lab
 from lab.errors import LabError
-from lab.provision.docker_source import docker_source as docker_source_of
 from lab.provision.extravars import ExtraVarsSource, check_known, load_extravars, merged
 from lab.provision.inventory import Inventory, check_ssh_keys, select_hosts
 from lab.provision.options import (
@@ -32,6 +31,7 @@ from lab.provision.options import (
 from lab.provision.playbook import target_names
 from lab.provision.runs import DEFAULT_KEEP
 from lab.provision.secrets import all_strings, is_secret_name, secret_named_values, url_passwords
+from lab.summary.outcome import class_docker_source
 
 DEFAULT_PLAYBOOK = "lab.yml"
 REPORTS_DIR_VARIABLE = "namespace_lab_reports_dir"
@@ -195,7 +195,7 @@ def build_config(
         passwords=passwords,
         vault=vault,
         secret_values=tuple(_secret_values(sources, passwords, vault, selected.hostvars)),
-        docker_source=docker_source_of(selected.hostvars, variables),
+        docker_source=class_docker_source(selected.hostvars, variables),
         # Reports and the saved lab image land in the work directory unless a variable says
         # otherwise: the role's own defaults follow its real path, which a project of symlinks
         # would send elsewhere and an installed project would put inside the package.

@@ -1,35 +1,47 @@
-"""What `./nslab COMMAND` sets up on this controller before COMMAND runs, and nothing more.
+"""What `nslab COMMAND` sets up on this controller before COMMAND runs, and nothing more.
 
-The plan is made from the command line as the CLI parsed it (nslab's one parser; this module
-never imports the CLI), so it follows the real options (`provision -i ...`, `--docker-repo
-docker`, `vm status`); a command that will not run (`--help`, a usage error) needs nothing.
-Only the built-in default class (local VMs, the stand-in) and `vm build|up` need Debian
-packages; only the stand-in and the test bed need a Docker engine on the controller.
+nslab itself does it, whichever way it is started (`./nslab`, `.venv/bin/nslab`, the wheel's
+`nslab`): lab/cli.py runs each command inside `set_up(plan_for(args))`. `./nslab` only makes
+the venv first (`venv`, below). The plan is made from the command line as the CLI parsed it
+(nslab's one parser; this module never imports the CLI), so it follows the real options
+(`provision -i ...`, `--docker-repo docker`, `vm status`); a command that will not run
+(`--help`, a usage error) needs nothing. Only the built-in default class (local VMs, the
+stand-in) and `vm build|up` need Debian packages; the stand-in, the test bed and a class whose
+lab image comes from the controller need a Docker engine.
 
 The engine is never replaced: Debian's docker.io Conflicts with Docker's own packages, so
 installing it where docker-ce, containerd.io, moby-engine or any other engine is present would
 remove the instructor's Docker. An engine that answers is used as it is; one that is installed
-but stopped is the instructor's to start; docker.io is installed only where no engine exists.
+but stopped is started for the command where no service manager runs it (and stopped again
+after), else it is the instructor's to start; docker.io is installed only where no engine exists.
 
-For the shell wrappers (stdlib only: it runs before the venv has the Docker SDK):
-    NSLAB_SETUP_PLAN=1 python3 -m lab ARGS...           ->  packages PACKAGE...
-                                                            engine none|use|start|install
-    python3 -m lab.provision.controller_setup --engine  ->  use|start|install
-An engine that cannot be used prints one line saying what to do and exits 2.
+The standard library only: `./nslab`, tests/run and bench/run run it before the venv exists,
+with the system python3 (-P: never a module from the current directory):
+    python3 -P -m lab.provision.controller_setup venv [LOCK]      the project's venv from locks/
+    python3 -P -m lab.provision.controller_setup packages PKG...  the missing ones installed
+    python3 -P -m lab.provision.controller_setup engine up        an engine that answers; prints
+                                                                  the pid of a dockerd started
+    python3 -P -m lab.provision.controller_setup engine down PID  stops that dockerd
+    NSLAB_SETUP_PLAN=1 nslab ARGS...   prints the plan (packages ..., engine none|use|start|install)
+What cannot be done is one line saying what to do, and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from lab.errors import LabError
 
@@ -53,12 +65,22 @@ OTHER_ENGINE_PACKAGES = (
     "podman-docker",
 )
 PING_TIMEOUT_S = 5
+# A dockerd started here: where its pid and output go, how long it may take to answer or stop.
+DOCKERD_PIDFILE = Path("/var/run/nslab-dockerd.pid")
+DOCKERD_LOG = Path("/var/log/nslab-dockerd.log")
+DOCKERD_WAIT_S = 60
 
 EngineAction = Literal["none", "use", "start", "install"]
 
 
 class EngineError(LabError):
     pass
+
+
+class SetupError(LabError):
+    """What the controller lacks and how to get it, in one line."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -146,8 +168,8 @@ def require_engine(why: str) -> None:
         raise EngineError(f"{why}, and no engine answers on {_docker_host()}; start dockerd")
     if action == "install":
         raise EngineError(
-            f"{why}, and this machine has none; `./nslab provision` installs Debian's docker.io "
-            "where no Docker engine exists, or install Docker Engine with Docker's steps"
+            f"{why}, and this machine has none; `nslab provision` run as root installs Debian's "
+            "docker.io where no Docker engine exists, or install Docker Engine with Docker's steps"
         )
 
 
@@ -193,35 +215,199 @@ def _docker_host() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
-def print_plan(args: argparse.Namespace) -> int:
-    """The plan for the shell wrappers (NSLAB_SETUP_PLAN=1): the Debian packages to install and
-    what to do about the engine; an engine that cannot be used is one line and exit 2."""
-    plan = plan_for(args)
+def engine_plan(plan: SetupPlan) -> tuple[tuple[str, ...], EngineAction]:
+    """The Debian packages to install and what to do about the engine; an engine the plan must
+    have but cannot get is an EngineError."""
     try:
         action = current_engine_action() if plan.needs_engine else "none"
-    except LabError as error:
+    except LabError:
         if plan.install_engine:
-            print(f"nslab: {error}", file=sys.stderr)
-            return error.exit_code
-        action = "none"
+            raise
+        action = "none"  # the playbook says in one line what to do if the class needs one
     if action == "install" and not plan.install_engine:
         action = "none"
-    packages = plan.packages + ((DEBIAN_ENGINE,) if action == "install" else ())
+    return plan.packages + ((DEBIAN_ENGINE,) if action == "install" else ()), action
+
+
+def print_plan(plan: SetupPlan) -> int:
+    """NSLAB_SETUP_PLAN=1: what `set_up` would do for the command, done nothing of."""
+    try:
+        packages, action = engine_plan(plan)
+    except LabError as error:
+        print(f"nslab: {error}", file=sys.stderr)
+        return error.exit_code
     print("packages", *packages)
     print("engine", action)
     return 0
 
 
-def main(argv: Sequence[str]) -> int:
-    """`--engine`: how to get a Docker engine that answers (use, start or install)."""
-    if list(argv) != ["--engine"]:
-        print("usage: python3 -m lab.provision.controller_setup --engine", file=sys.stderr)
-        return 2
+@contextlib.contextmanager
+def set_up(plan: SetupPlan, out: TextIO | None = None) -> Iterator[None]:
+    """Install the plan's missing Debian packages, get it a Docker engine that answers; a dockerd
+    started here is stopped again when the command is done."""
+    if plan == SetupPlan():
+        yield  # most commands: no dpkg, no socket, nothing
+        return
+    out = out or sys.stderr
+    packages, action = engine_plan(plan)
+    install_packages(packages, out)
+    if action == "start" and not plan.install_engine and os.geteuid() != 0:
+        # A class may take its lab image from elsewhere: say it, and let the playbook decide.
+        out.write(
+            "nslab setup: Docker Engine is installed but does not answer; run as root to have "
+            "it started for the run (the lab image comes from the controller's Docker by default)\n"
+        )
+        action = "none"
+    started = start_engine(out) if action in ("start", "install") else None
     try:
-        print(current_engine_action())
+        yield
+    finally:
+        if started is not None:
+            stop_engine(started, out)
+
+
+def missing_packages(packages: Sequence[str]) -> list[str]:
+    installed = set(_installed(packages))
+    return [name for name in dict.fromkeys(packages) if name not in installed]
+
+
+def install_packages(packages: Sequence[str], out: TextIO | None = None) -> None:
+    """apt-get install the `packages` dpkg does not list as installed; root only then."""
+    if not packages or shutil.which("dpkg-query") is None:
+        return  # not Debian: nothing to ask dpkg, the command's own checks say what is missing
+    missing = missing_packages(packages)
+    if not missing:
+        return
+    _require_root(f"it installs the Debian packages {' '.join(missing)}")
+    out = out or sys.stderr
+    out.write(f"nslab setup: installing Debian packages: {' '.join(missing)}\n")
+    out.flush()
+    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *missing]):
+        # apt's own output on stderr: `engine up` prints only a pid on stdout.
+        if subprocess.run(step, env=apt, stdout=2, check=False).returncode != 0:
+            raise SetupError(f"`{' '.join(step[:2])}` failed (above); fix apt and run again")
+
+
+def start_engine(out: TextIO | None = None) -> int | None:
+    """A Docker engine that answers: docker.io installed where no engine exists (its package
+    starts it under systemd), else dockerd started here. Returns the pid of a dockerd started
+    here, None when one answers already."""
+    out = out or sys.stderr
+    action = current_engine_action()
+    if action == "use":
+        return None
+    if action == "install":
+        install_packages([DEBIAN_ENGINE], out)
+        if _engine_answers():
+            return None  # its package started it (systemd)
+    _require_root("it starts dockerd")
+    out.write(f"nslab setup: starting dockerd (log: {DOCKERD_LOG})\n")
+    out.flush()
+    with DOCKERD_LOG.open("ab") as log:
+        dockerd = subprocess.Popen(
+            ["dockerd", "--pidfile", str(DOCKERD_PIDFILE)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + DOCKERD_WAIT_S
+    while time.monotonic() < deadline and dockerd.poll() is None:
+        if _engine_answers():
+            return dockerd.pid
+        time.sleep(0.5)
+    stop_engine(dockerd.pid, out, quiet=True)
+    raise SetupError(f"dockerd did not answer on {_docker_host()}; see {DOCKERD_LOG}")
+
+
+def stop_engine(pid: int, out: TextIO | None = None, *, quiet: bool = False) -> None:
+    """Stop a dockerd `start_engine` started, giving it the time it takes to stop its
+    containers first."""
+    if not quiet:
+        (out or sys.stderr).write(f"nslab setup: stopping the dockerd it started (pid {pid})\n")
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + DOCKERD_WAIT_S
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.5)
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False  # our child, now reaped
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _require_root(why: str) -> None:
+    if os.geteuid() != 0:
+        command = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "nslab"
+        raise SetupError(f"run as root ({why}): sudo {command} ...")
+
+
+def ensure_venv(project: Path, lock: str = "controller", out: TextIO | None = None) -> Path:
+    """The project's venv at .venv: every package at the version and hash the lock names
+    (locks/controller.txt, or locks/LOCK.txt), then nslab itself, editable, without
+    dependencies. pip runs again only when the lock changed (a stamp in the venv says which lock
+    was installed: the test lock serves a command that needs the controller's)."""
+    venv = project / ".venv"
+    if not (venv / "bin" / "python").exists():
+        install_packages(["python3-venv"], out)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    stamp_file = venv / ".nslab-installed"
+    stamp = stamp_file.read_text().strip() if stamp_file.is_file() else ""
+    wanted = _lock_stamp(project, lock)
+    if stamp == wanted or (lock == "controller" and stamp == _lock_stamp(project, "test")):
+        return venv
+    pip = [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--require-hashes", "-r", f"locks/{lock}.txt"], cwd=project, check=True)
+    # The lock carries the build backend, so nothing unpinned is fetched to build nslab.
+    subprocess.run([*pip, "--no-deps", "--no-build-isolation", "-e", "."], cwd=project, check=True)
+    stamp_file.write_text(wanted + "\n")
+    return venv
+
+
+def _lock_stamp(project: Path, lock: str) -> str:
+    """As `cat pyproject.toml locks/LOCK.txt | sha256sum` made it: venvs made before stay."""
+    text = (project / "pyproject.toml").read_bytes() + (
+        project / "locks" / f"{lock}.txt"
+    ).read_bytes()
+    return f"{hashlib.sha256(text).hexdigest()} {lock}"
+
+
+def main(argv: Sequence[str]) -> int:
+    """The shell scripts' way in (see the module's docstring)."""
+    parser = argparse.ArgumentParser(prog="python3 -m lab.provision.controller_setup")
+    steps = parser.add_subparsers(dest="step", required=True)
+    venv = steps.add_parser("venv", help="the project's venv from a lock")
+    venv.add_argument("lock", nargs="?", default="controller")
+    steps.add_parser("packages").add_argument("packages", nargs="*")
+    engine = steps.add_parser("engine")
+    engine.add_argument("action", choices=["up", "down"])
+    engine.add_argument("pid", nargs="?", type=int)
+    args = parser.parse_args(argv)
+    try:
+        if args.step == "venv":
+            ensure_venv(Path(__file__).resolve().parents[2], args.lock)
+        elif args.step == "packages":
+            install_packages(args.packages)
+        elif args.action == "up":
+            started = start_engine()
+            if started is not None:
+                print(started)
+        elif args.pid is not None:
+            stop_engine(args.pid)
     except LabError as error:
         print(f"nslab: {error}", file=sys.stderr)
         return error.exit_code
+    except subprocess.CalledProcessError as error:
+        print(f"nslab: {' '.join(map(str, error.cmd))} failed (above)", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -39,6 +39,7 @@ from lab.provision.runs import Run, RunRecord, RunsDir
 from lab.provision.secrets import Redactor, scrub_command_file
 from lab.provision.toolpath import path_with_ansible
 from lab.summary.model import HostOutcome
+from lab.summary.outcome import one_line
 
 
 class RunError(LabError):
@@ -214,7 +215,7 @@ def _last_error(result: ProvisionResult) -> str:
         return "no output"
     errors = [line.strip() for line in lines if "ERROR" in line]
     meaningful = errors or [line.strip() for line in lines if line.strip()]
-    return meaningful[-1][:300] if meaningful else "no output"
+    return one_line(meaningful[-1]) if meaningful else "no output"
 
 
 def _now() -> str:

@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lab.summary.model import HostOutcome
+from lab.summary.outcome import failure_reason
 
 HostState = Literal["waiting", "running", "ok", "failed", "unreachable"]
-
-# Long module output would bury the summary table; the full text stays in the run's artifacts.
-MAX_REASON = 300
 
 # The task that writes the status files and the class summary, wherever the role is installed
 # (checkout, wheel, collection): the one command of the role's summary entry point.
@@ -75,21 +73,28 @@ class HostProgress:
     ok: int = 0
     changed: int = 0
     skipped: int = 0
+    # The first failure, as the playbook's rescue records it (playbooks/tasks/host_failed.yml).
     failed_task: str = ""
+    failed_result: Mapping[str, Any] | None = None
+    failed_unreachable: bool = False
     message: str = ""
     unreachable_seen: bool = False
 
     def stop(self, state: HostState, task: str, result: Mapping[str, Any]) -> None:
         self.state = state
         self.unreachable_seen |= state == "unreachable"
-        if not self.failed_task:
-            self.failed_task, self.message = task, failure_message(result)
+        if self.failed_result is None:
+            self.failed_task, self.failed_result = task, result
+            self.failed_unreachable = state == "unreachable"
 
     @property
     def reason(self) -> str:
-        if not self.failed_task:
+        if self.failed_result is None:
             return self.message
-        return f"{self.failed_task}: {self.message}" if self.message else self.failed_task
+        # Worded as the playbook's summary words it: lab.summary.outcome, one function for both.
+        return failure_reason(
+            self.failed_task, self.failed_result, unreachable=self.failed_unreachable
+        )
 
 
 class EventTracker:
@@ -154,7 +159,7 @@ class EventTracker:
             elif failures.get(name):
                 host.state = "failed"
             elif name in (stats.get("processed") or {}):
-                host.state, host.failed_task, host.message = "ok", "", ""
+                host.state, host.failed_task, host.failed_result, host.message = "ok", "", None, ""
             else:
                 host.state = "failed"
                 host.message = "no play ran on this host: is it in the playbook's host groups?"
@@ -180,31 +185,3 @@ def _outcome(host: HostProgress) -> HostOutcome:
     else:
         reason = "the run stopped before any task ran on this host"
     return HostOutcome(host.host, "failed", reason)
-
-
-def failure_message(result: Mapping[str, Any]) -> str:
-    """The one line a person needs from a failed or unreachable task result."""
-    items = result.get("results")
-    if isinstance(items, list):
-        failed_items = [item for item in items if isinstance(item, Mapping) and item.get("failed")]
-        if failed_items:
-            return failure_message(failed_items[0])
-    message = _first_line(result.get("msg")) or _first_line(result.get("reason"))
-    # ansible-core 2.19 prefixes every failure with this; the host's status already says it.
-    message = message.removeprefix("Task failed: ")
-    detail = _last_line(result.get("stderr"))
-    if detail and detail not in message:
-        message = f"{message}: {detail}" if message else detail
-    if not message and result.get("rc") is not None:
-        message = f"exit status {result['rc']}"
-    return message[:MAX_REASON]
-
-
-def _first_line(text: object) -> str:
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
-    return lines[0] if lines else ""
-
-
-def _last_line(text: object) -> str:
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
-    return lines[-1] if lines else ""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from lab.build.releases import DEFAULT_RELEASE, DebianRelease, release_named
+from lab.debian.releases import DEFAULT_RELEASE, DebianRelease, release_named
 from lab.errors import LabError
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def download_docker_com_answers(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
 
 def provision_local(request: ProvisionRequest, *, out: TextIO | None = None) -> int:
     """Bring up (or reuse) the local VMs, provision them, say which Docker repository was used."""
-    from lab.build.cache import cache_dir
+    from lab.debian.cache import cache_dir
     from lab.provision.command import provision_command
     from lab.provision.config import check_inputs, work_dir_of
     from lab.vm.inventory import set_class_variables
@@ -118,26 +118,29 @@ def _local_vms_answer(inventory: Path) -> bool:
 
 @contextlib.contextmanager
 def _docker_source(source: str, cache: Path, release: DebianRelease) -> Iterator[DockerSource]:
+    # Named as the class summary and `nslab runs` name it (lab.summary.outcome.docker_source),
+    # from the same variables the VMs' inventory gets; then what only this path knows.
+    from lab.summary.outcome import docker_source
+
     if source == "docker" or (source == "auto" and download_docker_com_answers()):
         yield DockerSource(
-            "docker",
-            "download.docker.com (Docker's repository, images from Docker Hub)",
-            {},
+            "docker", f"{docker_source({})} (Docker's repository, images from Docker Hub)", {}
         )
         return
     why = "as asked" if source == "standin" else "download.docker.com did not answer"
     with _standin_on_loopback(cache, release) as (url, fingerprint, key_sha256, image, archive):
+        variables = {
+            "docker_engine_mirror": url,
+            "docker_engine_key_fingerprint": fingerprint,
+            "docker_engine_key_checksum": f"sha256:{key_sha256}",
+            "namespace_lab_image": image,
+            "namespace_lab_image_archive": str(archive),
+        }
         yield DockerSource(
             "standin",
-            f"the local stand-in for download.docker.com at {url} ({why}); "
+            f"the local stand-in for download.docker.com at {docker_source(variables)} ({why}); "
             f"lab image from {archive}",
-            {
-                "docker_engine_mirror": url,
-                "docker_engine_key_fingerprint": fingerprint,
-                "docker_engine_key_checksum": f"sha256:{key_sha256}",
-                "namespace_lab_image": image,
-                "namespace_lab_image_archive": str(archive),
-            },
+            variables,
         )
 
 
@@ -149,11 +152,11 @@ def _standin_on_loopback(
     the run."""
     import docker
 
-    from lab.build import images
-    from lab.build.cache import locked
-    from lab.build.loopback import serve_on_loopback, stop_loopback
-    from lab.build.rootfs import debian_mirror
-    from lab.build.standin import ensure_standin
+    from lab.debian import images
+    from lab.debian.cache import locked
+    from lab.debian.loopback import serve_on_loopback, stop_loopback
+    from lab.debian.rootfs import debian_mirror
+    from lab.debian.standin import ensure_standin
     from lab.provision.controller_setup import require_engine
 
     require_engine("the local stand-in builds the lab image archive with Docker")

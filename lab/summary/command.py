@@ -15,6 +15,7 @@ from lab.runlock import private_dir
 from lab.summary.build import write_class_summary
 from lab.summary.messages import summary_ui
 from lab.summary.model import ClassSummary
+from lab.summary.outcome import status_record
 from lab.summary.render import render_text
 from lab.summary.status_files import write_status_files
 
@@ -38,10 +39,11 @@ def write_run_summary(
     lang: str = "en",
     statuses: Sequence[Mapping[str, Any]] | None = None,
 ) -> ClassSummary:
-    """With `statuses` (each host's status.json as the playbook records it), the reports
-    directory is created and they are written first; then the class summary of `hosts`."""
+    """With `statuses` (each host's raw facts as the playbook's summary play hands them over,
+    see lab.summary.outcome.status_record), the reports directory is created and each host's
+    status.json written first; then the class summary of `hosts`."""
     if statuses is not None:
         # Students' IDs and verdicts: the owner's alone on a shared controller.
         private_dir(reports_dir)
-        write_status_files(reports_dir, statuses)
+        write_status_files(reports_dir, [status_record(facts) for facts in statuses])
     return write_class_summary(reports_dir, lang=lang, hosts=hosts)

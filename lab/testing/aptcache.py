@@ -13,9 +13,9 @@ from pathlib import Path
 import docker
 from docker.models.containers import Container
 
-from lab.build import images
-from lab.build.cache import cache_dir, locked
-from lab.build.rootfs import debian_mirror
+from lab.debian import images
+from lab.debian.cache import cache_dir, locked
+from lab.debian.rootfs import debian_mirror
 from lab.errors import LabError
 from lab.testing import recipes, server
 

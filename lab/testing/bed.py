@@ -11,11 +11,11 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from lab.build import images
-from lab.build.cache import cache_dir, locked
-from lab.build.releases import DEFAULT_RELEASE, RELEASES, DebianRelease, release_named
-from lab.build.rootfs import debian_mirror
-from lab.build.standin import ensure_standin
+from lab.debian import images
+from lab.debian.cache import cache_dir, locked
+from lab.debian.releases import DEFAULT_RELEASE, RELEASES, DebianRelease, release_named
+from lab.debian.rootfs import debian_mirror
+from lab.debian.standin import ensure_standin
 from lab.errors import LabError
 from lab.testing import recipes, server
 

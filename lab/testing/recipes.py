@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lab.build.images import ImageRecipe
-from lab.build.releases import DEFAULT_RELEASE, DebianRelease
-from lab.build.rootfs import RootfsSpec
+from lab.debian.images import ImageRecipe
+from lab.debian.releases import DEFAULT_RELEASE, DebianRelease
+from lab.debian.rootfs import RootfsSpec
 
 
 def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lab.build.cache import cache_key
+from lab.debian.cache import cache_key
 from lab.progress import say
 from lab.vm.errors import VmError
 from lab.vm.image import BaseImage

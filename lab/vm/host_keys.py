@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.build.shell import run
+from lab.debian.shell import run
 from lab.vm.state import VmPaths
 
 # The name the guest reads it under: /sys/firmware/qemu_fw_cfg/by_name/<FW_CFG_NAME>/raw

@@ -1,6 +1,6 @@
 """The base disk every lab VM starts from: Debian 12 or 13 from Debian's packages alone, as qcow2.
 
-The root filesystem comes from the test bed's cached debootstrap (lab.build.rootfs); this module
+The root filesystem comes from the test bed's cached debootstrap (lab.debian.rootfs); this module
 turns it into a bootable machine (network, SSH, an admin user with the lab key), packs it with
 `mkfs.ext4 -d` and `qemu-img convert`, and puts the kernel and initrd beside it for direct kernel
 boot. The result is cached by its inputs and published atomically.
@@ -14,10 +14,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build.cache import cache_key, publish_atomically
-from lab.build.releases import DEFAULT_RELEASE, DebianRelease
-from lab.build.rootfs import RootfsSpec, ensure_rootfs
-from lab.build.shell import run
+from lab.debian.cache import cache_key, publish_atomically
+from lab.debian.releases import DEFAULT_RELEASE, DebianRelease
+from lab.debian.rootfs import RootfsSpec, ensure_rootfs
+from lab.debian.shell import run
 from lab.progress import step
 from lab.vm.host_keys import FW_CFG_NAME, GUEST_KEY_PATH
 

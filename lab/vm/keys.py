@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build.cache import publish_atomically
-from lab.build.shell import run
+from lab.debian.cache import publish_atomically
+from lab.debian.shell import run
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab.build.cache import cache_dir, locked
-from lab.build.releases import DEFAULT_RELEASE, release_named
-from lab.build.rootfs import debian_mirror
+from lab.debian.cache import cache_dir, locked
+from lab.debian.releases import DEFAULT_RELEASE, release_named
+from lab.debian.rootfs import debian_mirror
 from lab.progress import say
 from lab.vm import accel, machine
 from lab.vm.errors import VmError

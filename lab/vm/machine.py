@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build.shell import run
+from lab.debian.shell import run
 from lab.vm.accel import Acceleration
 from lab.vm.errors import VmError
 from lab.vm.host_keys import FW_CFG_NAME, make_host_key, pin_host_key

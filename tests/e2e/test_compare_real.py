@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.build.cache import cache_dir
+from lab.debian.cache import cache_dir
 from lab.experiment.containers import RUN_LABEL
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("testbed")]

@@ -2,13 +2,13 @@
 as the non-root admin with become, Docker from the local stand-in (that release's own engine:
 20.10 on Debian 12, 26.1 on Debian 13), the lab image from an offline archive.
 
-On the VM (cgroup v2, like the seed's machine) the report must reproduce the seed's table — cgroup,
-ipc, mnt, net, pid and uts isolated between the containers, time and user shared (both engines
-predate private time namespaces, Engine 29.5) — and explain why; a second run reports 0 changed.
-Then, on Debian 12, the same VM with userns-remap turned on as an instructor types it: the host
-still matches, each container in a user namespace of its own, and lsns agrees with every
-identity (about 5 minutes more; the user-namespace logic does not depend on the release, and
-CI's budget is counted). Under TCG each release takes about a quarter of an hour.
+On the VM (cgroup v2, like the course note's machine) the report must reproduce the course note's
+table — cgroup, ipc, mnt, net, pid and uts isolated between the containers, time and user shared
+(both engines predate private time namespaces, Engine 29.5) — and explain why; a second run reports
+0 changed. Then, on Debian 12, the same VM with userns-remap turned on as an instructor types it:
+the host still matches, each container in a user namespace of its own, and lsns agrees with every
+identity (about 5 minutes more; the user-namespace logic does not depend on the release, and CI's
+budget is counted). Under TCG each release takes about a quarter of an hour.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from vm_access import exited, qemu_pid, ssh
 
-from lab.build.releases import RELEASES, DebianRelease
+from lab.debian.releases import RELEASES, DebianRelease
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,8 @@ import pytest
 from docker.models.containers import Container
 
 from lab.testing import Testbed
+from lab.testing.course_note_steps import course_note_script
 from lab.testing.hosts import HOST_LABEL, host_run_options, remove_host, wait_until_booted
-from lab.testing.seed import seed_script
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def instructor_machine(
     )
     try:
         wait_until_booted(host)
-        code, out, err = sh(host, seed_script(testbed.standin_base_url, install=True))
+        code, out, err = sh(host, course_note_script(testbed.standin_base_url, install=True))
         assert code == 0, out + err
         assert sh(host, "docker info --format '{{.ServerVersion}}'")[0] == 0
         yield host

@@ -20,10 +20,10 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.build.releases import TRIXIE
+from lab.debian.releases import TRIXIE
 from lab.testing import Testbed
+from lab.testing.course_note_steps import course_note_script
 from lab.testing.hosts import running_host
-from lab.testing.seed import seed_script
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def host(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[Conta
     name = f"nslab-test-experiment-debian13-{os.getpid()}"
     images = testbed.images(TRIXIE)
     with running_host(docker_client, images.host_image, name, testbed.network, "debian13") as c:
-        ok(c, seed_script(testbed.standin_base_url, install=True))
+        ok(c, course_note_script(testbed.standin_base_url, install=True))
         ok(c, "apt-get install -y python3-docker")
         c.put_archive("/opt", lab_package())
         with open(images.lab_image_archive, "rb") as archive:

@@ -227,3 +227,53 @@ def test_old_runs_are_rotated(lab_class: Class) -> None:
         nslab(lab_class, "--limit", "dead", "--keep-runs", "2")
         made.append(runs_of(lab_class)[-1])
     assert runs_of(lab_class) == made[1:]
+
+
+OUTCOME_PROBE = Path(__file__).parent / "playbooks" / "outcome_probe.yml"
+
+
+def test_the_playbook_and_the_wrapper_agree_on_each_hosts_outcome(
+    tmp_path: Path, hosts: dict[str, Container]
+) -> None:
+    """One run, both deciders: the status.json the playbook's summary play wrote (from the raw
+    facts host_failed.yml kept) and run.json's hosts (from ansible-runner's events) say the same
+    status and reason for the failed host, and the same Docker source (lab.summary.outcome
+    decides both)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(REPO / "ansible.cfg", project / "ansible.cfg")
+    (project / "roles").symlink_to(REPO / "roles")
+    vm1, vm2 = hosts.values()
+    vm1.exec_run(["rm", "-f", FAIL_MARKER])
+    vm2.exec_run(["touch", FAIL_MARKER])
+    inventory = tmp_path / "class.ini"
+    inventory.write_text(
+        "[lab_vms]\n"
+        + "".join(
+            f"{name} ansible_connection=community.docker.docker ansible_host={c.name}"
+            " ansible_python_interpreter=/usr/bin/python3\n"
+            for name, c in hosts.items()
+        )
+        + "[lab_vms:vars]\ndocker_engine_mirror=http://u:pw@mirror.school.example/docker/\n"
+    )
+    command = [sys.executable, "-m", "lab", "provision", "--project", str(project)]
+    done = subprocess.run(
+        [*command, "-i", str(inventory), "--playbook", str(OUTCOME_PROBE)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    (run_dir,) = [run.path for run in RunsDir(project / "runs").runs()]
+    record = record_of(run_dir)
+    tracked = {host["host"]: (host["status"], host["reason"]) for host in record["hosts"]}
+    written = {
+        name: json.loads((project / "reports" / name / "status.json").read_text()) for name in hosts
+    }
+    reason = "Fail where the test planted a failure: non-zero return code: E: planted failure"
+    assert tracked["vm2"] == ("failed", reason)
+    assert (written["vm2"]["status"], written["vm2"]["reason"]) == tracked["vm2"]
+    # vm1 finished (the probe fetches no report, so the summary then fails it for that).
+    assert (written["vm1"]["status"], written["vm1"]["reason"]) == ("ok", "")
+    assert {s["docker_source"] for s in written.values()} == {record["docker_source"]}
+    assert record["docker_source"] == "http://u:<redacted>@mirror.school.example/docker"

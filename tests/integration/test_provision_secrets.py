@@ -144,7 +144,7 @@ def test_no_planted_secret_in_the_run_directory(secret_run: SecretRun) -> None:
     record = json.loads((run_dir / "run.json").read_text())
     assert record["extravars"]["docker_engine_http_proxy"] == "http://u:<redacted>@proxy:3128"
     assert record["extravars"]["ansible_password"] == "<redacted>"
-    assert record["docker_source"].startswith("mirror http://")
+    assert record["docker_source"].startswith("http://")
     # The record of the run's output is whole, line for line what the job events say.
     stdout = (run_dir / "artifacts" / run_dir.name / "stdout").read_text()
     assert "\nPLAY RECAP *" in stdout

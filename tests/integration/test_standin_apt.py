@@ -10,10 +10,10 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from lab.build.releases import RELEASES, DebianRelease
+from lab.debian.releases import RELEASES, DebianRelease
 from lab.testing import Testbed
+from lab.testing.course_note_steps import INSTALL_STEP, course_note_script
 from lab.testing.hosts import running_host
-from lab.testing.seed import INSTALL_STEP, seed_script
 
 pytestmark = pytest.mark.integration
 
@@ -39,8 +39,8 @@ def host(
 
 
 @pytest.fixture(scope="module")
-def seed_run(host: Container, testbed: Testbed) -> str:
-    code, output = sh(host, seed_script(testbed.standin_base_url, install=False))
+def course_note_run(host: Container, testbed: Testbed) -> str:
+    code, output = sh(host, course_note_script(testbed.standin_base_url, install=False))
     assert code == 0, output
     return output
 
@@ -49,7 +49,9 @@ def test_host_boots_to_running(host: Container) -> None:
     assert sh(host, "systemctl is-system-running") == (0, "running\n")
 
 
-def test_key_fetched_is_the_served_key(host: Container, testbed: Testbed, seed_run: str) -> None:
+def test_key_fetched_is_the_served_key(
+    host: Container, testbed: Testbed, course_note_run: str
+) -> None:
     code, output = sh(host, "sha256sum /etc/apt/keyrings/docker.asc")
     assert code == 0, output
     assert output.split()[0] == testbed.key_sha256
@@ -61,15 +63,17 @@ def test_host_is_the_release_it_claims(host: Container, release: DebianRelease) 
 
 
 def test_apt_update_reads_the_signed_standin(
-    testbed: Testbed, release: DebianRelease, seed_run: str
+    testbed: Testbed, release: DebianRelease, course_note_run: str
 ) -> None:
-    assert f"{testbed.standin_base_url}/linux/debian {release.codename} InRelease" in seed_run
-    assert "NO_PUBKEY" not in seed_run
-    assert "not signed" not in seed_run
+    assert (
+        f"{testbed.standin_base_url}/linux/debian {release.codename} InRelease" in course_note_run
+    )
+    assert "NO_PUBKEY" not in course_note_run
+    assert "not signed" not in course_note_run
 
 
 def test_docker_ce_comes_from_the_standin(
-    host: Container, testbed: Testbed, release: DebianRelease, seed_run: str
+    host: Container, testbed: Testbed, release: DebianRelease, course_note_run: str
 ) -> None:
     code, output = sh(host, "apt-cache policy docker-ce")
     assert code == 0, output
@@ -79,10 +83,10 @@ def test_docker_ce_comes_from_the_standin(
 
 
 def test_signature_is_checked_against_the_configured_key(
-    host: Container, testbed: Testbed, release: DebianRelease, seed_run: str
+    host: Container, testbed: Testbed, release: DebianRelease, course_note_run: str
 ) -> None:
     # Same repository, trusted through Debian's archive key instead: apt must refuse it.
-    # A private sources list and lists dir leave the host's apt state as the seed left it.
+    # A private sources list and lists dir leave the host's apt state as the course note left it.
     code, output = sh(
         host,
         "mkdir -p /tmp/wrong-key/lists/partial && "
@@ -105,7 +109,7 @@ ENGINES = {"bookworm": ("20.10.", "1.41"), "trixie": ("26.1.", "1.45")}
 
 
 def test_install_step_gives_the_releases_own_engine(
-    host: Container, release: DebianRelease, seed_run: str
+    host: Container, release: DebianRelease, course_note_run: str
 ) -> None:
     code, output = sh(host, "set -e\n" + INSTALL_STEP)
     assert code == 0, output

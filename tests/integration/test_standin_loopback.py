@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.build.loopback import serve_on_loopback, stop_loopback
+from lab.debian.loopback import serve_on_loopback, stop_loopback
 from lab.testing import Testbed
 
 pytestmark = pytest.mark.integration

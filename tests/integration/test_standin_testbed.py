@@ -11,9 +11,9 @@ from pathlib import Path
 import docker
 import pytest
 
-from lab.build.cache import cache_dir
-from lab.build.images import KEY_LABEL, archived_key
-from lab.build.releases import TRIXIE
+from lab.debian.cache import cache_dir
+from lab.debian.images import KEY_LABEL, archived_key
+from lab.debian.releases import TRIXIE
 from lab.testing import Testbed, down, up
 from lab.testing.bed import bed_names, render_env
 from lab.testing.server import PORT

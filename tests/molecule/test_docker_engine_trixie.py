@@ -17,7 +17,7 @@ import pytest
 from docker.models.containers import Container
 from docker_engine_host import DOCS_SOURCES_HEREDOC, converge, sh
 
-from lab.build.releases import TRIXIE
+from lab.debian.releases import TRIXIE
 from lab.testing import Testbed
 from lab.testing.hosts import running_host
 

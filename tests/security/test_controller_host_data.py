@@ -18,7 +18,7 @@ from lab.provision.events import HostProgress
 from lab.provision.progress import PlainProgress
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN = REPO / "tests" / "golden" / "seed-cgroup-v2.en.json"
+GOLDEN = REPO / "tests" / "golden" / "course-note-cgroup-v2.en.json"
 
 SCRIPT = '<script>document.title="pwned"</script><img src=x onerror="alert(1)">'
 FORMULAS = ('=HYPERLINK("http://evil.invalid","grade")', "+1+1", "-2+3", "@SUM(A1)")

@@ -9,7 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from lab.build.rootfs import RootfsSpec, debian_mirror, debootstrap_command
+from lab.debian.rootfs import RootfsSpec, debian_mirror, debootstrap_command
 
 
 def _keyring_of_someone_else(home: Path) -> Path:

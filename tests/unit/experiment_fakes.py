@@ -22,24 +22,24 @@ from lab.report.model import (
     Runtime,
 )
 
-# The seed's own table (Debian 12.11, cgroup v2, docker-ce of July 2025) plus the host's initial
-# namespaces it implies for time and user.
-SEED_HOST = {
+# The course note's own table (Debian 12.11, cgroup v2, docker-ce of July 2025) plus the host's
+# initial namespaces it implies for time and user.
+COURSE_NOTE_HOST = {
     "cgroup": 4026531835, "ipc": 4026531839, "mnt": 4026531841, "net": 4026531840,
     "pid": 4026531836, "pid_for_children": 4026531836, "time": 4026531834,
     "time_for_children": 4026531834, "user": 4026531837, "uts": 4026531838,
 }  # fmt: skip
-SEED_CONTAINER1 = {
+COURSE_NOTE_CONTAINER1 = {
     "cgroup": 4026532414, "ipc": 4026532412, "mnt": 4026532410, "net": 4026532415,
     "pid": 4026532413, "pid_for_children": 4026532413, "time": 4026531834,
     "time_for_children": 4026531834, "user": 4026531837, "uts": 4026532411,
 }  # fmt: skip
-SEED_CONTAINER2 = {
+COURSE_NOTE_CONTAINER2 = {
     "cgroup": 4026532490, "ipc": 4026532488, "mnt": 4026532486, "net": 4026532491,
     "pid": 4026532489, "pid_for_children": 4026532489, "time": 4026531834,
     "time_for_children": 4026531834, "user": 4026531837, "uts": 4026532487,
 }  # fmt: skip
-SEED_PIDS = {"host": 1, "container1": 43370, "container2": 43438}
+COURSE_NOTE_PIDS = {"host": 1, "container1": 43370, "container2": 43438}
 
 
 def fake_proc(root: Path, processes: dict[int, dict[str, int]]) -> Path:
@@ -57,13 +57,13 @@ def fake_proc(root: Path, processes: dict[int, dict[str, int]]) -> Path:
     return proc
 
 
-def seed_proc(root: Path) -> Path:
+def course_note_proc(root: Path) -> Path:
     return fake_proc(
         root,
         {
-            SEED_PIDS["host"]: SEED_HOST,
-            SEED_PIDS["container1"]: SEED_CONTAINER1,
-            SEED_PIDS["container2"]: SEED_CONTAINER2,
+            COURSE_NOTE_PIDS["host"]: COURSE_NOTE_HOST,
+            COURSE_NOTE_PIDS["container1"]: COURSE_NOTE_CONTAINER1,
+            COURSE_NOTE_PIDS["container2"]: COURSE_NOTE_CONTAINER2,
         },
     )
 
@@ -95,7 +95,7 @@ def fingerprint(
             "PRETTY_NAME": "Debian GNU/Linux 12 (bookworm)",
         },
         boot_id="5b1f3c1e-0000-4000-8000-000000000000",
-        host_namespace_types=namespace_types or sorted(SEED_HOST),
+        host_namespace_types=namespace_types or sorted(COURSE_NOTE_HOST),
         host_reference=HostReference(pid=1, source="pid1"),
         docker=DockerFacts(
             server_version=engine,
@@ -112,9 +112,13 @@ def fingerprint(
     )
 
 
-def seed_namespaces() -> dict[str, dict[str, NamespaceRef]]:
-    """The seed's table as read from nsfs (device 4 here), without a file system: deterministic."""
-    tables = {"host": SEED_HOST, "container1": SEED_CONTAINER1, "container2": SEED_CONTAINER2}
+def course_note_namespaces() -> dict[str, dict[str, NamespaceRef]]:
+    """The course note's table as read from nsfs (device 4 here), no file system: deterministic."""
+    tables = {
+        "host": COURSE_NOTE_HOST,
+        "container1": COURSE_NOTE_CONTAINER1,
+        "container2": COURSE_NOTE_CONTAINER2,
+    }
     return {
         role: {
             name: NamespaceRef(name, f"{name.removesuffix('_for_children')}:[{inode}]", 4, inode)
@@ -124,14 +128,15 @@ def seed_namespaces() -> dict[str, dict[str, NamespaceRef]]:
     }
 
 
-def seed_report(lang: str = "en") -> Report:
-    """The seed's experiment on its own environment (Docker 20.10-style engine, cgroup v2)."""
+def course_note_report(lang: str = "en") -> Report:
+    """The course note's experiment in its own environment (a Docker 20.10 engine, cgroup v2)."""
     fp = fingerprint(cgroup="2")
     ids = {"container1": "3f1a" * 16, "container2": "9c2e" * 16}
     containers = [
-        ContainerInfo(role, role, ids[role], "debian:12", SEED_PIDS[role], [SEED_PIDS[role], 1],
-                      "running", {"pid": "", "network": "default", "ipc": "private", "uts": "",
-                                  "cgroupns": "private"})
+        ContainerInfo(role, role, ids[role], "debian:12", COURSE_NOTE_PIDS[role],
+                      [COURSE_NOTE_PIDS[role], 1], "running",
+                      {"pid": "", "network": "default", "ipc": "private", "uts": "",
+                       "cgroupns": "private"})
         for role in ("container1", "container2")
     ]  # fmt: skip
     probes = {
@@ -161,7 +166,7 @@ def seed_report(lang: str = "en") -> Report:
         "\n 1804289383          0   644          64    12     0      0     0     0"
     )
     specs = SCENARIOS["baseline"].specs()
-    scenario = analyse("baseline", fp, specs, containers, seed_namespaces(), probes, lang)
+    scenario = analyse("baseline", fp, specs, containers, course_note_namespaces(), probes, lang)
     return Report(
         run_id="0123abcd",
         started_at="2025-07-06T14:31:00+00:00",

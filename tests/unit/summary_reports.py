@@ -32,7 +32,7 @@ def make_report(
     mismatched: tuple[str, ...] = (),
     *,
     types: dict[str, Relations] = CGROUP_V1,
-    scenario: str = "seed",
+    scenario: str = "baseline",
 ) -> Report:
     """One scenario with these expectations; types named in `mismatched` observe the opposite."""
     rows = []

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lab.build.cache import cache_dir, cache_key, publish_atomically
-from lab.build.images import lab_recipe
-from lab.build.releases import BOOKWORM, TRIXIE, release_named
-from lab.build.rootfs import DEFAULT_MIRROR, RootfsSpec, debootstrap_command
+from lab.debian.cache import cache_dir, cache_key, publish_atomically
+from lab.debian.images import lab_recipe
+from lab.debian.releases import BOOKWORM, TRIXIE, release_named
+from lab.debian.rootfs import DEFAULT_MIRROR, RootfsSpec, debootstrap_command
 from lab.errors import LabError
 from lab.testing.recipes import host_recipe
 

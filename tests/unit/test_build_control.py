@@ -3,7 +3,7 @@ packages."""
 
 from __future__ import annotations
 
-from lab.build.control import (
+from lab.debian.control import (
     containerd_io_control,
     containerd_io_version,
     docker_ce_cli_control,
@@ -121,7 +121,7 @@ def test_docker_ce_is_docker_io_under_dockers_name() -> None:
     stanza = docker_ce_control(parse_control(DOCKER_IO))
     assert field(stanza, "Package") == "docker-ce"
     assert field(stanza, "Version") == "5:20.10.24~lab-1"
-    # docker.io conflicts with the very packages the seed installs next to it.
+    # docker.io conflicts with the very packages the course note installs next to it.
     assert field(stanza, "Conflicts") is None
     assert field(stanza, "Built-Using") is None
     assert field(stanza, "Depends") == (

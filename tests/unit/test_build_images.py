@@ -7,7 +7,7 @@ import json
 import tarfile
 from pathlib import Path
 
-from lab.build.images import KEY_LABEL, archived_key
+from lab.debian.images import KEY_LABEL, archived_key
 
 
 def write_archive(path: Path, labels: dict[str, str] | None) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.build.rootfs import DEFAULT_MIRROR, apt_debian_mirror, debian_mirror
+from lab.debian.rootfs import DEFAULT_MIRROR, apt_debian_mirror, debian_mirror
 
 
 def _apt_dir(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -141,9 +143,10 @@ def test_a_stopped_engine_without_a_service_manager_is_started() -> None:
         assert action == "start"
 
 
-def test_the_shell_wrapper_reads_the_plan_with_the_system_python(tmp_path: Path) -> None:
-    """./nslab asks before the venv exists: the module must run on the standard library alone,
-    and find an engine on DOCKER_HOST without the docker CLI or SDK."""
+def test_the_shell_scripts_get_an_engine_with_the_system_python(tmp_path: Path) -> None:
+    """tests/run asks before the venv exists: the module must run on the standard library alone,
+    and find an engine on DOCKER_HOST without the docker CLI or SDK (one that answers is used:
+    no dockerd started, no pid printed)."""
     sock_path = tmp_path / "docker.sock"
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(sock_path))
@@ -162,7 +165,7 @@ def test_the_shell_wrapper_reads_the_plan_with_the_system_python(tmp_path: Path)
         "DOCKER_HOST": f"unix://{sock_path}",
     }
     done = subprocess.run(
-        [sys.executable, "-S", "-m", "lab.provision.controller_setup", "--engine"],
+        [sys.executable, "-S", "-P", "-m", "lab.provision.controller_setup", "engine", "up"],
         capture_output=True,
         text=True,
         env=env,
@@ -170,7 +173,7 @@ def test_the_shell_wrapper_reads_the_plan_with_the_system_python(tmp_path: Path)
         check=False,
     )
     server.close()
-    assert (done.returncode, done.stdout, done.stderr) == (0, "use\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
 @pytest.mark.parametrize(
@@ -185,3 +188,56 @@ def test_the_standin_says_how_to_get_an_engine(
     with pytest.raises(EngineError) as raised:
         controller_setup.require_engine("the local stand-in builds the lab image archive")
     assert fix in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_nslab_sets_up_what_the_typed_command_needs_whichever_way_it_started(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`./nslab X` only makes the venv and runs `.venv/bin/nslab X`: the set-up is nslab's own
+    (lab.cli.main), with the plan of X as nslab's parser read it, before X runs."""
+    planned: list[SetupPlan] = []
+
+    @contextlib.contextmanager
+    def set_up(plan: SetupPlan) -> Iterator[None]:
+        planned.append(plan)
+        raise controller_setup.SetupError("stopped by the test before the command ran")
+        yield
+
+    monkeypatch.setattr(controller_setup, "set_up", set_up)
+    assert main(["vm", "up"]) == 2
+    assert main(["provision", "-i", "class.yml"]) == 2
+    assert planned == [SetupPlan(VM_PACKAGES), SetupPlan(needs_engine=True, install_engine=False)]
+    assert capsys.readouterr().err.count("stopped by the test") == 2
+    nslab = (REPO / "nslab").read_text()
+    assert 'exec "$project/.venv/bin/nslab" "$@"' in nslab and "NSLAB_SETUP_PLAN" not in nslab
+
+
+def test_a_dockerd_started_for_a_command_is_stopped_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A controller without a service manager, its engine installed but stopped (after
+    `sudo ./nslab provision` stopped the dockerd it started): `nslab provision -i` starts it for
+    the run and stops it afterwards, whichever way nslab was started."""
+    calls: list[str] = []
+    monkeypatch.setattr(controller_setup, "current_engine_action", lambda: "start")
+    monkeypatch.setattr(controller_setup.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(controller_setup, "install_packages", lambda packages, out=None: None)
+    monkeypatch.setattr(
+        controller_setup, "start_engine", lambda out=None: calls.append("start") or 4242
+    )
+    monkeypatch.setattr(
+        controller_setup, "stop_engine", lambda pid, out=None: calls.append(f"stop {pid}")
+    )
+    with controller_setup.set_up(SetupPlan(needs_engine=True, install_engine=False)):
+        calls.append("command")
+    assert calls == ["start", "command", "stop 4242"]
+
+    # Not root: said in one line, and the run goes on (its lab image may come from elsewhere).
+    calls.clear()
+    monkeypatch.setattr(controller_setup.os, "geteuid", lambda: 1000)
+    out = io.StringIO()
+    with controller_setup.set_up(SetupPlan(needs_engine=True, install_engine=False), out):
+        calls.append("command")
+    assert calls == ["command"]
+    (line,) = out.getvalue().splitlines()
+    assert "run as root" in line

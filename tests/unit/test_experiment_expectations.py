@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from experiment_fakes import SEED_PIDS, fingerprint, seed_proc
+from experiment_fakes import COURSE_NOTE_PIDS, course_note_proc, fingerprint
 
 from lab.experiment.analysis import namespace_rows
 from lab.experiment.expectations import expect, version_tuple
@@ -133,25 +133,25 @@ def test_unknown_type_has_no_prediction() -> None:
 
 def _infos() -> list[ContainerInfo]:
     return [
-        ContainerInfo(role, role, f"{role}id", "debian", SEED_PIDS[role], [SEED_PIDS[role], 1],
-                      "running", {"cgroupns": ""})
+        ContainerInfo(role, role, f"{role}id", "debian", COURSE_NOTE_PIDS[role],
+                      [COURSE_NOTE_PIDS[role], 1], "running", {"cgroupns": ""})
         for role in ("container1", "container2")
     ]  # fmt: skip
 
 
-def test_seed_table_matches_docker_20_10_on_cgroup_v2(tmp_path: Path) -> None:
-    """The seed's own table is exactly what nslab predicts for its environment."""
-    proc = seed_proc(tmp_path)
-    namespaces = {role: read_namespaces(pid, proc) for role, pid in SEED_PIDS.items()}
+def test_course_note_table_matches_docker_20_10_on_cgroup_v2(tmp_path: Path) -> None:
+    """The course note's own table is exactly what nslab predicts for its environment."""
+    proc = course_note_proc(tmp_path)
+    namespaces = {role: read_namespaces(pid, proc) for role, pid in COURSE_NOTE_PIDS.items()}
     rows = namespace_rows(fingerprint(cgroup="2"), DEFAULTS, namespaces, _infos(), "en")
     assert all(row.match for row in rows)
     shared = {row.name for row in rows if not row.observed.isolated}
     assert shared == {"time", "time_for_children", "user"}
 
 
-def test_seed_table_is_a_mismatch_where_time_namespaces_exist(tmp_path: Path) -> None:
-    proc = seed_proc(tmp_path)
-    namespaces = {role: read_namespaces(pid, proc) for role, pid in SEED_PIDS.items()}
+def test_course_note_table_is_a_mismatch_where_time_namespaces_exist(tmp_path: Path) -> None:
+    proc = course_note_proc(tmp_path)
+    namespaces = {role: read_namespaces(pid, proc) for role, pid in COURSE_NOTE_PIDS.items()}
     rows = namespace_rows(fingerprint(engine="29.5.0"), DEFAULTS, namespaces, _infos(), "en")
     assert {row.name for row in rows if row.match is False} == {"time", "time_for_children"}
 

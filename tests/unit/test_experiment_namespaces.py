@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from experiment_fakes import SEED_PIDS, fake_proc, seed_proc
+from experiment_fakes import COURSE_NOTE_PIDS, course_note_proc, fake_proc
 
 from lab.experiment.namespaces import read_namespaces, read_nspid
 
 
-def test_identity_follows_the_link_and_text_is_the_seeds(tmp_path: Path) -> None:
-    proc = seed_proc(tmp_path)
-    first = read_namespaces(SEED_PIDS["container1"], proc)
-    second = read_namespaces(SEED_PIDS["container2"], proc)
+def test_identity_follows_the_link_and_text_is_the_course_notes(tmp_path: Path) -> None:
+    proc = course_note_proc(tmp_path)
+    first = read_namespaces(COURSE_NOTE_PIDS["container1"], proc)
+    second = read_namespaces(COURSE_NOTE_PIDS["container2"], proc)
     assert first["time"].link == "time:[4026531834]"
     assert first["time"].identity == second["time"].identity
     assert first["user"].identity == second["user"].identity

@@ -5,7 +5,7 @@ processes, the tie back to Docker's result, and how the report shows it (en, ja)
 from __future__ import annotations
 
 import pytest
-from experiment_fakes import SEED_HOST, fingerprint, seed_report
+from experiment_fakes import COURSE_NOTE_HOST, course_note_report, fingerprint
 
 from lab.experiment.analysis import analyse, docker_comparison
 from lab.experiment.evidence import interfaces, proc_mount, unshare_checks
@@ -44,7 +44,7 @@ def test_the_options_come_from_the_namespaces_asked_for() -> None:
 def test_predictions_follow_the_options_not_the_engine(scenario: str, engine: str) -> None:
     """Docker's version decides what its containers get; unshare's options alone decide here."""
     asked = SCENARIOS[scenario].first.namespaces  # type: ignore[union-attr]
-    for name in sorted(SEED_HOST):
+    for name in sorted(COURSE_NOTE_HOST):
         facts = fingerprint(engine=engine, cgroup="2")
         expectation = expect(name, facts, SCENARIOS[scenario].specs())
         assert expectation is not None
@@ -150,7 +150,7 @@ def test_proc_mount_and_interfaces() -> None:
 
 
 def test_docker_comparison_from_this_runs_baseline() -> None:
-    baseline = seed_report().scenarios[0]  # the course note's table: cgroup v2
+    baseline = course_note_report().scenarios[0]  # the course note's table: cgroup v2
     compared = docker_comparison(fingerprint(cgroup="2"), baseline)
     assert compared.source == "observed"
     assert compared.isolated == ["cgroup", "ipc", "mnt", "net", "pid", "uts"]
@@ -179,11 +179,13 @@ def _unshare_report(lang: str, scenario: str = "unshare", cgroup: str = "2") -> 
     fp = fingerprint(cgroup=cgroup)
     asked = SCENARIOS[scenario].first.namespaces  # type: ignore[union-attr]
     namespaces: dict[str, dict[str, NamespaceRef]] = {role: {} for role in ROLES}
-    for name, inode in SEED_HOST.items():
+    for name, inode in COURSE_NOTE_HOST.items():
         kind = name.removesuffix("_for_children")
         for offset, role in enumerate(("host", "container1", "container2")):
             own = role != "host" and kind in asked
-            number = 4026532400 + 10 * offset + sorted(SEED_HOST).index(name) if own else inode
+            number = (
+                4026532400 + 10 * offset + sorted(COURSE_NOTE_HOST).index(name) if own else inode
+            )
             namespaces[role][name] = NamespaceRef(name, f"{kind}:[{number}]", 4, number)
     containers = [
         ContainerInfo(role, f"{scenario}{n}", "", "", 2000 + n, [2000 + n, 1], "running", {})
@@ -193,7 +195,7 @@ def _unshare_report(lang: str, scenario: str = "unshare", cgroup: str = "2") -> 
         scenario, fp, SCENARIOS[scenario].specs(), containers, namespaces,
         _probes(user=scenario == "unshare-user"), lang,
     )  # fmt: skip
-    report = seed_report(lang)
+    report = course_note_report(lang)
     return Report(**{**report.__dict__, "fingerprint": fp, "scenarios": [result]})
 
 
@@ -221,7 +223,7 @@ def test_the_user_variant_says_what_docker_does_not_do() -> None:
 
 
 def test_docker_scenarios_get_no_such_paragraph() -> None:
-    assert without_docker(seed_report().scenarios[0], "en") == []
+    assert without_docker(course_note_report().scenarios[0], "en") == []
 
 
 @pytest.mark.parametrize(
@@ -263,7 +265,7 @@ def test_a_report_round_trips_with_the_new_fields() -> None:
     again = Report.from_dict(report.to_dict())
     assert again.scenarios[0].docker_comparison == report.scenarios[0].docker_comparison
     assert again.scenarios[0].launcher == "unshare"
-    old = seed_report().to_dict()
+    old = course_note_report().to_dict()
     for scenario in old["scenarios"]:  # a 1.0 report: no launcher, no comparison
         del scenario["launcher"], scenario["docker_comparison"]
     assert Report.from_dict(old).scenarios[0].launcher == "docker"

@@ -68,8 +68,8 @@ def test_the_wheel_ships_the_builders_but_not_the_test_doubles(tmp_path: Path) -
     )
     (wheel,) = tmp_path.glob("nslab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "lab/build/standin.py" in names
-    assert "lab/build/rootfs.py" in names
+    assert "lab/debian/standin.py" in names
+    assert "lab/debian/rootfs.py" in names
     assert [name for name in names if name.startswith("lab/testing/")] == []
     # The project files are lab/shipping.json's `wheel_project` list, nothing more.
     shipping = json.loads((PACKAGE / "shipping.json").read_text())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from lab.provision.events import EventTracker, failure_message
+from lab.provision.events import EventTracker
 from lab.provision.progress import PlainProgress
+from lab.summary.outcome import failure_message
 
 
 def event(kind: str, host: str | None = None, task: str = "", **data: Any) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def test_outcomes_follow_the_final_stats() -> None:
     assert set(outcomes) == {"vm1", "vm2", "vm3", "vm4"}
     assert (outcomes["vm1"].status, outcomes["vm1"].reason) == ("ok", "")
     assert outcomes["vm2"].status == "unreachable"
-    assert outcomes["vm2"].reason == "Gathering Facts: Connection refused"
+    assert outcomes["vm2"].reason == "Connection refused"
     assert (outcomes["vm3"].status, outcomes["vm3"].reason) == ("failed", "Pull image: no route")
     assert (outcomes["vm4"].status, outcomes["vm4"].reason) == ("ok", "")
     assert tracker.hosts["vm1"].changed == 1
@@ -117,7 +118,7 @@ def test_lab_playbooks_rescue_pattern_keeps_the_first_reason() -> None:
         tracker.handle(e)
     outcomes = tracker.outcomes()
     assert outcomes["vm1"].status == "unreachable"
-    assert outcomes["vm1"].reason == "Reach the host: Connection refused"
+    assert outcomes["vm1"].reason == "Connection refused"
     assert (outcomes["vm2"].status, outcomes["vm2"].reason) == (
         "failed",
         "Install packages: E: broken",

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from lab.provision.config import ProvisionRequest, build_config
-from lab.provision.docker_source import docker_source
 from lab.provision.options import (
     AnsibleOptions,
     Passwords,
@@ -25,6 +24,7 @@ from lab.provision.options import (
     prompt_answers,
 )
 from lab.provision.secrets import REDACTED, Redactor, redact_url_userinfo
+from lab.summary.outcome import class_docker_source
 
 REPO = Path(__file__).resolve().parents[2]
 VAULT = str(Path(sys.executable).parent / "ansible-vault")
@@ -253,11 +253,11 @@ def test_docker_source_follows_ansibles_precedence() -> None:
         "vm2": {"docker_engine_mirror": "http://u:pw@mirror.school:8080/"},
         "vm3": {"docker_engine_install_source": "debian"},
     }
-    assert docker_source(hostvars, {}) == (
-        f"Debian's docker.io; download.docker.com; mirror http://u:{REDACTED}@mirror.school:8080"
+    assert class_docker_source(hostvars, {}) == (
+        f"Debian's docker.io; download.docker.com; http://u:{REDACTED}@mirror.school:8080"
     )
-    assert docker_source(hostvars, {"docker_engine_install_source": "official"}) == (
-        f"download.docker.com; mirror http://u:{REDACTED}@mirror.school:8080"
+    assert class_docker_source(hostvars, {"docker_engine_install_source": "official"}) == (
+        f"download.docker.com; http://u:{REDACTED}@mirror.school:8080"
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser import dump_dom, keep_in_docs, measure, needs_chromium, screenshot
-from experiment_fakes import seed_report
+from experiment_fakes import course_note_report
 
 from lab.report.model import Relations, Report
 from lab.report.output import write_reports
@@ -30,7 +30,7 @@ VARIANTS = {
 
 
 def varied_report(lang: str) -> Report:
-    report = seed_report(lang)
+    report = course_note_report(lang)
     scenario = report.scenarios[0]
     rows = []
     for row in scenario.namespaces:
@@ -90,7 +90,7 @@ class DrawnRows(HTMLParser):
 def report_page(tmp_path: Path):
     def write(lang: str, *, varied: bool = True) -> Path:
         out = tmp_path / lang
-        report = varied_report(lang) if varied else seed_report(lang)
+        report = varied_report(lang) if varied else course_note_report(lang)
         write_reports(report, out, ["json", "html"], lang)
         return out / "report.html"
 

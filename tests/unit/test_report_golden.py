@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from experiment_fakes import seed_report
+from experiment_fakes import course_note_report
 
 from lab.report.html import render_html
 from lab.report.markdown import render_markdown
@@ -28,8 +28,8 @@ RENDERERS = {
 @pytest.mark.parametrize("lang", ["en", "ja"])
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_rendering_matches_golden(fmt: str, lang: str) -> None:
-    rendered = RENDERERS[fmt](seed_report(lang), lang)
-    path = GOLDEN / f"seed-cgroup-v2.{lang}.{fmt}"
+    rendered = RENDERERS[fmt](course_note_report(lang), lang)
+    path = GOLDEN / f"course-note-cgroup-v2.{lang}.{fmt}"
     if REGENERATE:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(rendered, encoding="utf-8")

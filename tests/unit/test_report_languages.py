@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
-from experiment_fakes import seed_report
+from experiment_fakes import course_note_report
 from page_words import untranslated, visible_text
 from summary_reports import ISOLATED, SHARED, make_report, write_host
 
@@ -66,7 +66,7 @@ def test_the_japanese_names_the_course_note_one_way() -> None:
 
 
 def with_surprises(report: Report) -> Report:
-    """The seed report with a mismatch and a failed check, so every sentence gets rendered."""
+    """The course note's report with a mismatch and a failed check: every sentence gets rendered."""
     scenario = report.scenarios[0]
     flipped = Relations(isolated=True, container1_shares_host=False, container2_shares_host=False)
     rows = [
@@ -119,7 +119,7 @@ PAGES = {
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_a_japanese_report_keeps_no_english_of_its_own(page: str) -> None:
-    report = with_surprises(seed_report("ja"))
+    report = with_surprises(course_note_report("ja"))
     text = PAGES[page](report, "ja")
 
     assert untranslated(text, shown_data(report)) == set()

@@ -53,7 +53,7 @@ def test_rows_follow_reports_and_status_files(class_reports: Path) -> None:
     by_host = {row.host: row for row in summary.rows}
     assert [row.student_id for row in summary.rows] == ["s001", "s002", "s003"]
     assert by_host["vm-a"].verdict == "mismatches"
-    assert by_host["vm-a"].mismatches == ("seed/namespace:cgroup",)
+    assert by_host["vm-a"].mismatches == ("baseline/namespace:cgroup",)
     assert by_host["vm-a"].docker_version == "29.1.0"
     assert by_host["vm-b"].verdict == "matched"
     assert by_host["vm-b"].report_link == "vm-b/report.html"
@@ -82,7 +82,7 @@ def test_summary_json_and_csv_carry_every_host(class_reports: Path) -> None:
     assert document["schema"] == "nslab.class-summary"
     assert document["schema_version"] == 1
     assert [host["host"] for host in document["hosts"]] == ["vm-a", "vm-b", "vm-c"]
-    assert document["hosts"][0]["mismatches"] == ["seed/namespace:cgroup"]
+    assert document["hosts"][0]["mismatches"] == ["baseline/namespace:cgroup"]
     assert document["hosts"][1]["os_release"] == "Debian 12.11 (bookworm)"
     assert document["hosts"][1]["docker_source"] == "http://mirror.school.example/docker"
 
@@ -205,7 +205,7 @@ def test_report_command_prints_the_table(
     assert main(["report", "--reports-dir", str(class_reports), "--host=vm-a", "--host=vm-c"]) == 0
 
     out = capsys.readouterr().out
-    assert "vm-a" in out and "seed/namespace:cgroup" in out
+    assert "vm-a" in out and "baseline/namespace:cgroup" in out
     assert "Connection refused" in out and "vm-b" not in out
     assert str((class_reports / "index.html").resolve()) in out
     assert (class_reports / "summary.csv").is_file()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.build.releases import TRIXIE
-from lab.build.suite_apt import DEBIAN_KEYRING, suite_apt
 from lab.cli import main
+from lab.debian.releases import TRIXIE
+from lab.debian.suite_apt import DEBIAN_KEYRING, suite_apt
 from lab.errors import LabError
 from lab.testing.bed import ReleaseImages, Testbed, bed_names, up
 

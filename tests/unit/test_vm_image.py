@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from lab.build.releases import BOOKWORM, TRIXIE
-from lab.build.rootfs import DEFAULT_MIRROR, RootfsSpec
+from lab.debian.releases import BOOKWORM, TRIXIE
+from lab.debian.rootfs import DEFAULT_MIRROR, RootfsSpec
 from lab.vm.image import VM_PACKAGES, disk_recipe, image_path
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBase nslab-lab-key"

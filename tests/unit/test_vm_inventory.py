@@ -130,7 +130,7 @@ def test_the_inventory_carries_the_docker_source_the_default_class_chose(tmp_pat
     """`nslab provision -i inventory/local.yml` after `nslab provision`: the same stand-in and
     lab image archive, as Ansible reads the file; a later choice of download.docker.com takes
     them out again."""
-    from lab.provision.docker_source import docker_source
+    from lab.summary.outcome import class_docker_source
     from lab.vm.inventory import set_class_variables
 
     inventory = _write(tmp_path)
@@ -153,9 +153,9 @@ def test_the_inventory_carries_the_docker_source_the_default_class_chose(tmp_pat
         "vm1": standin,
         "vm2": standin,
     }
-    assert docker_source(hostvars(), {}) == "mirror http://10.0.2.2:18080"
+    assert class_docker_source(hostvars(), {}) == "http://10.0.2.2:18080"
     assert hostvars()["vm1"]["ansible_port"] == 40001  # the connection settings stay
 
     set_class_variables(inventory, {})
-    assert docker_source(hostvars(), {}) == "download.docker.com"
+    assert class_docker_source(hostvars(), {}) == "download.docker.com"
     assert "namespace_lab_image_archive" not in hostvars()["vm1"]

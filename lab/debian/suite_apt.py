@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build import control
-from lab.build.shell import run
+from lab.debian import control
+from lab.debian.shell import run
 from lab.errors import LabError
 from lab.progress import step
 

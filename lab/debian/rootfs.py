@@ -9,8 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build.cache import cache_key, publish_atomically
-from lab.build.shell import run
+from lab.debian.cache import cache_key, publish_atomically
+from lab.debian.shell import run
 from lab.errors import LabError
 from lab.progress import step
 

@@ -1,4 +1,4 @@
-"""The seed's Docker Engine install steps for Debian 12, verbatim but for `sudo` (they run as
+"""The course note's Docker Engine install steps for Debian 12, verbatim but for `sudo` (they run as
 root here): what the stand-in is checked against (tests) and what the docker_engine role is
 measured against (bench).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 OFFICIAL_BASE = "https://download.docker.com"
 
-# apt-get install asks before installing; the person following the seed answers yes.
+# apt-get install asks before installing; the person following the course note answers yes.
 ANSWER_YES = "echo 'APT::Get::Assume-Yes \"true\";' > /etc/apt/apt.conf.d/90answer-yes\n"
 
 # Up to the second `apt-get update`: the repository set up and read.
@@ -24,7 +24,7 @@ echo \\
   $(. /etc/os-release && echo "$VERSION_CODENAME") stable" | \\
   tee /etc/apt/sources.list.d/docker.list > /dev/null
 apt-get update
-"""  # noqa: E501 (the seed's own line length)
+"""  # noqa: E501 (the course note's own line length)
 
 INSTALL_STEP = (
     "apt-get install docker-ce docker-ce-cli containerd.io docker-buildx-plugin "
@@ -32,7 +32,7 @@ INSTALL_STEP = (
 )
 
 
-def seed_script(base_url: str, *, install: bool) -> str:
+def course_note_script(base_url: str, *, install: bool) -> str:
     """The steps as one `set -e` script, `base_url` in place of download.docker.com; with
     `install`, through the engine's installation."""
     steps = REPOSITORY_STEPS + (INSTALL_STEP if install else "")

@@ -13,9 +13,9 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
-from lab.build.cache import cache_key, publish_atomically
-from lab.build.releases import DEFAULT_RELEASE, DebianRelease
-from lab.build.rootfs import RootfsSpec, ensure_rootfs
+from lab.debian.cache import cache_key, publish_atomically
+from lab.debian.releases import DEFAULT_RELEASE, DebianRelease
+from lab.debian.rootfs import RootfsSpec, ensure_rootfs
 from lab.progress import step
 
 KEY_LABEL = "org.nslab.cache-key"
@@ -44,7 +44,7 @@ class ImageRecipe:
 
 
 def lab_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
-    """What the seed runs as `debian` in its two containers: plain minbase with a shell."""
+    """What the course note runs as `debian` in its two containers: plain minbase with a shell."""
     return ImageRecipe(
         repository="debian",
         rootfs=RootfsSpec(suite=release.codename, mirror=mirror),

@@ -23,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build import control
-from lab.build.cache import cache_key, publish_atomically
-from lab.build.releases import RELEASES
-from lab.build.shell import run
-from lab.build.suite_apt import suite_apt
+from lab.debian import control
+from lab.debian.cache import cache_key, publish_atomically
+from lab.debian.releases import RELEASES
+from lab.debian.shell import run
+from lab.debian.suite_apt import suite_apt
 from lab.progress import step
 
 # Bump when the repository recipe changes, so cached repositories from the old one are not reused.

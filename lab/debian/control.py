@@ -152,7 +152,7 @@ def containerd_io_control(containerd: Stanza, runc: Stanza) -> Stanza:
 
 
 def empty_package_control(package: str, version: str, architecture: str) -> Stanza:
-    """A package with no files: the seed installs it by name; it only has to resolve it."""
+    """A package with no files: the course note installs it by name; it only has to resolve it."""
     return [
         ("Package", package),
         ("Version", version),
