@@ -101,7 +101,8 @@ def ensure_execution_environment(
             context = Path(work) / "context"
             builder = _ansible_builder(cache)
             run(
-                [str(builder), "-m", "ansible_builder", "create", "--file", str(definition / "execution-environment.yml"),
+                [str(builder), "-m", "ansible_builder", "create",
+                 "--file", str(definition / "execution-environment.yml"),
                  "--context", str(context), "--output-filename", "Dockerfile"]
             )  # fmt: skip
             image = _docker_build(client, context, base, key, references[0])
