@@ -26,8 +26,9 @@ def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageR
 
 
 def ssh_host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
-    """The same fresh host with an SSH server: what the class benchmark reaches the way a
-    controller reaches a classroom (its bytes and its ssh clients are part of the figures)."""
+    """The same fresh host with an SSH server, for a controller that reaches it the way it
+    reaches a classroom: over SSH, not through the test machine's Docker (an AWX execution
+    environment has no Docker connection)."""
     host = host_recipe(mirror, release)
     return ImageRecipe(
         repository=f"nslab/debian{release.version}-ssh-host",
