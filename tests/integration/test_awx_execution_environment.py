@@ -27,10 +27,10 @@ import pytest
 import yaml
 from docker.models.containers import Container
 
-from lab.build.cache import cache_dir
-from lab.build.execution_environment import ensure_execution_environment
-from lab.build.images import ensure_image
-from lab.build.rootfs import debian_mirror
+from lab.debian.cache import cache_dir
+from lab.debian.execution_environment import ensure_execution_environment
+from lab.debian.images import ensure_image
+from lab.debian.rootfs import debian_mirror
 from lab.testing import Testbed
 from lab.testing.hosts import running_host
 from lab.testing.recipes import ssh_host_recipe

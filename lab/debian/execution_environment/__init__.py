@@ -2,7 +2,7 @@
 
 AWX runs every job in an execution environment image (ansible-core, ansible-runner, the
 collections and their Python packages). This builds one from execution-environment.yml beside
-this file with ansible-builder 3: the base is Debian 12 made by debootstrap (lab.build.images),
+this file with ansible-builder 3: the base is Debian 12 made by debootstrap (lab.debian.images),
 the Python packages are the controller's lock (locks/controller.txt) downloaded with their hashes
 into a wheelhouse, and nslab.lab is the collection `ansible-galaxy collection build` makes of this
 checkout. The image is keyed by all of that and rebuilt only when an input changes.
@@ -22,11 +22,11 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from lab.build.cache import cache_key, publish_atomically
-from lab.build.images import KEY_LABEL, ImageRecipe, ensure_image
-from lab.build.releases import DEFAULT_RELEASE
-from lab.build.rootfs import RootfsSpec
-from lab.build.shell import run
+from lab.debian.cache import cache_key, publish_atomically
+from lab.debian.images import KEY_LABEL, ImageRecipe, ensure_image
+from lab.debian.releases import DEFAULT_RELEASE
+from lab.debian.rootfs import RootfsSpec
+from lab.debian.shell import run
 from lab.errors import LabError
 from lab.progress import step
 

@@ -1,4 +1,4 @@
-"""`python3 -m lab.build.execution_environment [--save FILE]`: build nslab's AWX execution
+"""`python3 -m lab.debian.execution_environment [--save FILE]`: build nslab's AWX execution
 environment on this machine (root, dockerd running) and print its image reference; with --save,
 also write it as a `docker save` archive to load or push where AWX pulls from."""
 
@@ -9,14 +9,14 @@ import sys
 
 import docker
 
-from lab.build.cache import cache_dir
-from lab.build.execution_environment import ensure_execution_environment
-from lab.build.rootfs import debian_mirror
+from lab.debian.cache import cache_dir
+from lab.debian.execution_environment import ensure_execution_environment
+from lab.debian.rootfs import debian_mirror
 from lab.errors import LabError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m lab.build.execution_environment")
+    parser = argparse.ArgumentParser(prog="python3 -m lab.debian.execution_environment")
     parser.add_argument("--save", metavar="FILE", help="also `docker save` the image to FILE")
     args = parser.parse_args(argv)
     try:
