@@ -25,6 +25,22 @@ def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageR
     )
 
 
+def ssh_host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
+    """The same fresh host with an SSH server, for a controller that reaches it the way it
+    reaches a classroom: over SSH, not through the test machine's Docker (an AWX execution
+    environment has no Docker connection)."""
+    host = host_recipe(mirror, release)
+    return ImageRecipe(
+        repository=f"nslab/debian{release.version}-ssh-host",
+        rootfs=RootfsSpec(
+            include=(*host.rootfs.include, "openssh-server"),
+            suite=release.codename,
+            mirror=mirror,
+        ),
+        cmd=host.cmd,
+    )
+
+
 def apt_cache_recipe(mirror: str) -> ImageRecipe:
     """apt-cacher-ng: the shared package cache a class puts in front of its upstream mirrors."""
     return ImageRecipe(
