@@ -25,6 +25,21 @@ def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageR
     )
 
 
+def ssh_host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
+    """The same fresh host with an SSH server: what the class benchmark reaches the way a
+    controller reaches a classroom (its bytes and its ssh clients are part of the figures)."""
+    host = host_recipe(mirror, release)
+    return ImageRecipe(
+        repository=f"nslab/debian{release.version}-ssh-host",
+        rootfs=RootfsSpec(
+            include=(*host.rootfs.include, "openssh-server"),
+            suite=release.codename,
+            mirror=mirror,
+        ),
+        cmd=host.cmd,
+    )
+
+
 def apt_cache_recipe(mirror: str) -> ImageRecipe:
     """apt-cacher-ng: the shared package cache a class puts in front of its upstream mirrors."""
     return ImageRecipe(
