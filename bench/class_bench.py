@@ -45,9 +45,9 @@ from lab_hosts import (
 from measure import PROJECT, RESULTS, write_results
 from run_events import RunTimes, read_run
 
-from lab.build import images
-from lab.build.cache import cache_dir, locked
-from lab.build.rootfs import debian_mirror
+from lab.debian import images
+from lab.debian.cache import cache_dir, locked
+from lab.debian.rootfs import debian_mirror
 from lab.provision.runs import RunsDir
 from lab.testing import Testbed, bed, recipes
 from lab.testing.aptcache import AptCache, start_apt_cache
