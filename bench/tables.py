@@ -124,41 +124,65 @@ def class_tables(results: dict) -> list[str]:
         + f" Hosts: {results['target_hosts']}; `nslab provision` of `playbooks/lab.yml`.",
         "",
         "| Hosts | First run | x 1 host | Re-run | Re-run / first (per host) | Changed on re-run "
-        "| apt / image / experiment (first) | Downloaded | Controller CPU "
-        "| Controller CPU per host, first / re-run | Controller peak PSS | Machine CPU busy |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| apt / image / experiment (first) | Downloaded | Controller CPU, first / re-run "
+        "| Controller per host: CPU, first / re-run | peak PSS | over SSH, first / re-run "
+        "| Machine CPU busy, load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *map(class_row, results["classes"]),
     ]
-    for c in results["classes"]:
-        first, rerun = c["first"], c["rerun"]
-        per_host = list(c["rerun_to_first_per_host"].values())
-        phases = first["phases_wall_s"]
-        lines.append(
-            f"| {c['hosts']} | {first['wall_s']} s | x{c['first_to_one_host']:.2f} "
-            f"| {rerun['wall_s']} s | x{c['rerun_to_first']:.2f} "
-            f"({min(per_host):.2f}-{max(per_host):.2f}) | {sum(rerun['changed'].values())} "
-            f"| {phases['apt']} / {phases['lab image']} / {phases['experiment']} s "
-            f"| {c['downloaded_mib']} MiB | {first['controller_cpu_s']} s "
-            f"| {first['controller_cpu_s'] / c['hosts']:.2f} s"
-            f" / {rerun['controller_cpu_s'] / c['hosts']:.2f} s "
-            f"| {first['controller_peak_pss_mib']} MiB | {first['machine_busy']:.0%} |"
-        )
-    cached = results["cached"]
-    lines += [
-        "",
-        f"Behind one shared apt-cacher-ng (`docker_engine_apt_proxy`), {cached['hosts']} hosts:",
-        "",
-        "| | First run | Hosts downloaded | Fetched from upstream |",
-        "|---|---|---|---|",
-    ]
-    same = next(c for c in results["classes"] if c["hosts"] == cached["hosts"])
-    lines += [
-        f"| without a cache | {same['first']['wall_s']} s | {same['downloaded_mib']} MiB "
-        f"| {same['downloaded_mib']} MiB (every host from upstream) |",
-        f"| with apt-cacher-ng | {cached['first']['wall_s']} s | {cached['downloaded_mib']} MiB "
-        f"| {cached['upstream_mib']} MiB (x{cached['upstream_to_uncached']:.2f}) |",
-        "",
-    ]
-    return lines
+    previous = results.get("previous")
+    if previous:
+        lines += [
+            "",
+            machine_line("previous bench/class_bench.py", previous)
+            + f" Hosts: {previous.get('target_hosts') or 'docker connection'}.",
+            "",
+            lines[4],
+            lines[5],
+            *map(class_row, previous["classes"]),
+        ]
+    cached = results.get("cached")
+    same = next((c for c in results["classes"] if cached and c["hosts"] == cached["hosts"]), None)
+    if cached and same:
+        lines += [
+            "",
+            "Behind one shared apt-cacher-ng (`docker_engine_apt_proxy`),"
+            f" {cached['hosts']} hosts:",
+            "",
+            "| | First run | Hosts downloaded | Fetched from upstream |",
+            "|---|---|---|---|",
+            f"| without a cache | {same['first']['wall_s']} s | {same['downloaded_mib']} MiB "
+            f"| {same['downloaded_mib']} MiB (every host from upstream) |",
+            f"| with apt-cacher-ng | {cached['first']['wall_s']} s "
+            f"| {cached['downloaded_mib']} MiB "
+            f"| {cached['upstream_mib']} MiB (x{cached['upstream_to_uncached']:.2f}) |",
+        ]
+    return [*lines, ""]
+
+
+def class_row(c: dict) -> str:
+    """One class size: the per-host columns divide the class's figures by its size (SSH bytes:
+    the median host); a class reached with docker exec has no SSH bytes."""
+    first, rerun, size = c["first"], c["rerun"], c["hosts"]
+    per_host = list(c["rerun_to_first_per_host"].values())
+    phases = first["phases_wall_s"]
+    ssh = (
+        f"{first['ssh_mib_per_host']} / {rerun['ssh_mib_per_host']} MiB"
+        if "ssh_mib_per_host" in first
+        else "not measured"
+    )
+    return (
+        f"| {size}{' (apt cache)' if c.get('apt_cache') else ''} | {first['wall_s']} s "
+        f"| x{c.get('first_to_one_host', 1):.2f} "
+        f"| {rerun['wall_s']} s | x{c['rerun_to_first']:.2f} "
+        f"({min(per_host):.2f}-{max(per_host):.2f}) | {sum(rerun['changed'].values())} "
+        f"| {phases['apt']} / {phases['lab image']} / {phases['experiment']} s "
+        f"| {c['downloaded_mib']} MiB "
+        f"| {first['controller_cpu_s']} / {rerun['controller_cpu_s']} s "
+        f"| {first['controller_cpu_s'] / size:.2f} / {rerun['controller_cpu_s'] / size:.2f} s "
+        f"| {first['controller_peak_pss_mib'] / size:.1f} MiB | {ssh} "
+        f"| {first['machine_busy']:.0%}, {first.get('load_average', ['?'])[0]} |"
+    )
 
 
 def experiment_table(results: dict) -> list[str]:

@@ -27,8 +27,8 @@ def host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageR
 
 def ssh_host_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
     """The same fresh host with an SSH server, for a controller that reaches it the way it
-    reaches a classroom: over SSH, not through the test machine's Docker (an AWX execution
-    environment has no Docker connection)."""
+    reaches a classroom: over SSH, not through the test machine's Docker (the class benchmark
+    counts its bytes and ssh clients; an AWX execution environment has no Docker connection)."""
     host = host_recipe(mirror, release)
     return ImageRecipe(
         repository=f"nslab/debian{release.version}-ssh-host",
