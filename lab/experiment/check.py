@@ -90,6 +90,8 @@ def check(client: Any, names: list[str], lang: str) -> Checked:
     started, clock = datetime.now(UTC), time.monotonic()
     if len(names) not in (0, 2):
         raise EnvironmentProblem(ui("check_two_names", lang))
+    for name in names:  # before anything is asked of the engine or read from /proc
+        valid_name(name, lang)
     facts, host_refs, configured = machine_facts(client)
     data = [inspect(client, name, lang) for name in names] if names else recent(client, lang)
     if data[0]["Id"] == data[1]["Id"]:
@@ -130,11 +132,19 @@ def check(client: Any, names: list[str], lang: str) -> Checked:
     return Checked(report, scenario, options, not names, default_expectations(facts, configured))
 
 
-def inspect(client: Any, name: str, lang: str) -> dict[str, Any]:
-    """A running container by the student's name for it; anything else ends the check (exit 2)."""
-    shown = name[:DISPLAY_LIMIT].encode("ascii", "backslashreplace").decode()
+def valid_name(name: str, lang: str) -> str:
+    """`name` as the error line may repeat it: short, with every control or non-ASCII character
+    escaped (nothing typed reaches the terminal as a control sequence). One that cannot name a
+    container (a path, an option, an over-long string) ends the check here (exit 2)."""
+    shown = name[:DISPLAY_LIMIT].encode("unicode_escape").decode("ascii")
     if not NAME.fullmatch(name):
         raise EnvironmentProblem(ui("check_no_such", lang, name=shown))
+    return shown
+
+
+def inspect(client: Any, name: str, lang: str) -> dict[str, Any]:
+    """A running container by the student's name for it; anything else ends the check (exit 2)."""
+    shown = valid_name(name, lang)
     try:
         data = client.api.inspect_container(name)
     except docker.errors.NotFound:

@@ -101,7 +101,8 @@ def explain(
         kinds = sorted(given.symmetric_difference(expected.split(",")) - {"none"})
         unknown = sorted(k for k in kinds if k not in defaults)
         if unknown:
-            lines.append(ui("quiz_unknown_types", lang, words=", ".join(unknown)))
+            shown = ", ".join(k.encode("unicode_escape").decode("ascii") for k in unknown)
+            lines.append(ui("quiz_unknown_types", lang, words=shown))
     for kind in kinds:
         if kind in defaults:
             lines += [f"  {kind}: {reason_text(r, lang)}" for r in defaults[kind].reasons]

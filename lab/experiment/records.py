@@ -40,7 +40,9 @@ class NotRecorded(Exception):
 
 
 def text(value: object) -> str:
-    return str(value)[:MAX_TEXT]
+    """At most MAX_TEXT characters of valid UTF-8: bytes that are not (an argv decoded with
+    surrogateescape) are kept as \\x.. escapes instead of breaking the line."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")[:MAX_TEXT]
 
 
 def record(kind: str, uid: int, argv: list[str], matched: bool, **fields: Any) -> dict[str, Any]:

@@ -341,7 +341,7 @@ def quiz_command(argv: list[str], class_lang: str) -> int:
         else:
             print(f"[{question}] {quiz.question_text(question, lang)}")
             answer = sys.stdin.readline(quiz.MAX_ANSWER + 1).strip()
-        marked = quiz.mark(question, answer, defaults, lang)
+        marked = quiz.mark(question, records.text(answer), defaults, lang)
         marks.append(marked)
         said = [ui("quiz_right", lang)] if marked.correct else marked.explanation
         print(f"[{question}] {said[0]}", *said[1:], sep="\n")
@@ -352,7 +352,7 @@ def quiz_command(argv: list[str], class_lang: str) -> int:
                 argv,
                 marked.correct,
                 question=question,
-                answer=records.text(marked.answer),
+                answer=marked.answer,
                 expected=marked.expected,
                 correct=marked.correct,
             ),
