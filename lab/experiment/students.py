@@ -339,8 +339,8 @@ def quiz_command(argv: list[str], class_lang: str) -> int:
                 continue
             answer = answers[question]
         else:
-            print(f"[{question}] {quiz.question_text(question, lang)}")
-            answer = sys.stdin.readline(quiz.MAX_ANSWER + 1).strip()
+            print(f"[{question}] {quiz.question_text(question, lang)}", flush=True)
+            answer = read_answer()
         marked = quiz.mark(question, records.text(answer), defaults, lang)
         marks.append(marked)
         said = [ui("quiz_right", lang)] if marked.correct else marked.explanation
@@ -361,6 +361,17 @@ def quiz_command(argv: list[str], class_lang: str) -> int:
         )
     print(ui("quiz_score", lang, right=sum(m.correct for m in marks), asked=len(marks)))
     return 0 if all(m.correct for m in marks) else 1
+
+
+def read_answer() -> str:
+    """One typed line, its first MAX_ANSWER characters kept: the rest of an over-long line is
+    read and dropped, so it is not taken as the next question's answer."""
+    from lab.experiment.quiz import MAX_ANSWER
+
+    answer = rest = sys.stdin.readline(MAX_ANSWER + 1)
+    while rest and not rest.endswith("\n"):
+        rest = sys.stdin.readline(4096)
+    return answer.strip()
 
 
 def require_root(lang: str) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -219,29 +221,32 @@ def test_an_image_archive_is_refused(host: Container, student: str) -> None:
 RECORDS = "/var/lib/nslab/students"
 TYPES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 # (first container's options, second's): the course note's pair, then one option at a time.
-CASES = {
-    "defaults": ("", ""),
-    "pid-host": ("", "--pid host"),
-    "ipc-host": ("", "--ipc host"),
-    "ipc-container": ("--ipc shareable", "--ipc container:{first}"),
-    "uts-host": ("", "--uts host"),
-    "net-container": ("", "--net container:{first}"),
+# Each option as `docker run` takes it and as the check names it.
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "defaults": ([], []),
+    "pid-host": ([], ["--pid host", "--userns host"]),
+    "ipc-uts-host": (["--uts host"], ["--ipc host"]),
+    # --ipc shareable is a private IPC namespace others may join: no difference from the defaults.
+    "joined": (["--ipc shareable"], ["--network container:{first}", "--ipc container:{first}"]),
     # This machine is cgroup v1, where the engine's default is the host's cgroup namespace.
-    "cgroupns-private": ("--cgroupns private", "--cgroupns private"),
+    "net-host-cgroupns": (["--network host", "--cgroupns private"], ["--cgroupns private"]),
 }
 
 
-def start_pair(
-    host: Container, image: str, prefix: str, options: tuple[str, str] = ("", "")
-) -> tuple[str, str]:
-    """Two containers started by hand, `prefix`-1 and -2, as `docker run -d ... sleep infinity`."""
+@contextmanager
+def started_pair(
+    host: Container, image: str, prefix: str, options: tuple[list[str], list[str]] = ([], [])
+) -> Iterator[tuple[str, str]]:
+    """Two containers started by hand, `prefix`-1 and -2, as `docker run -d ... sleep infinity`,
+    removed afterwards."""
     first, second = f"{prefix}-1", f"{prefix}-2"
-    for name, flags in zip((first, second), options, strict=True):
-        sh(
-            host,
-            f"docker run -d --name {name} {flags.format(first=first)} {image} sleep infinity",
-        )
-    return first, second
+    try:
+        for name, flags in zip((first, second), options, strict=True):
+            chosen = " ".join(flags).format(first=first)
+            sh(host, f"docker run -d --name {name} {chosen} {image} sleep infinity")
+        yield first, second
+    finally:
+        sh(host, f"docker rm -f {first} {second} 2>/dev/null; true")
 
 
 def lsns_in(host: Container):
@@ -281,70 +286,82 @@ def test_the_check_agrees_with_lsns_for_each_set_of_options(
 ) -> None:
     oracle = lsns_in(host)
     host_ns = oracle(1)
-    for case in CASES:
-        first, second = start_pair(host, testbed.lab_image, case, CASES[case])
-        code, output = as_student(host, f"sudo -n {COMMAND} check {first} {second}")
-        assert code == 0, output  # every namespace as the experiment predicts for these options
-        pids = [
-            sh(host, f"docker inspect --format '{{{{.State.Pid}}}}' {n}").strip()
-            for n in (first, second)
-        ]
-        # The course note's own step is shown, with the PIDs docker inspect gives.
-        for name, pid in zip((first, second), pids, strict=True):
-            assert f"$ docker inspect --format '{{{{.State.Pid}}}}' {name}\n  {pid}\n" in output
-            assert f"$ sudo ls -l /proc/{pid}/ns" in output
-        namespaces = [oracle(int(pid)) for pid in pids]
-        rows = table(output)
-        assert sorted(rows) == sorted(TYPES), output
-        last = records(host)[-1]
-        assert last["kind"] == "check" and last["matched"] is True, last
-        assert [c["name"] for c in last["containers"]] == [first, second]
-        for kind in TYPES:
-            ours, c1, c2 = host_ns[kind], namespaces[0][kind], namespaces[1][kind]
-            shown = rows[kind]
-            assert [inode(link) for link in shown[:3]] == [ours, c1, c2], (case, kind, output)
-            assert shown[3] == ("yes" if c1 != c2 else "no"), (case, kind, output)
-            assert shown[4] == f"{'yes' if c1 == ours else 'no'}/{'yes' if c2 == ours else 'no'}"
-            assert shown[5] == "OK", (case, kind)
-            assert last["namespaces"][kind] == {
-                "observed": "different" if c1 != c2 else "same",
-                "expected": "different" if c1 != c2 else "same",
-                "matched": True,
-            }
-        # Each option the student used is named, with its reason; Docker's defaults name none.
-        options = [o for c in last["containers"] for o in c["options"]]
-        # --ipc shareable is a private IPC namespace others may join: no difference to explain.
-        wanted = [
-            o.replace(" ", "=").replace("--net=", "--network=")
-            for o in CASES[case]
-            if o and o != "--ipc shareable"
-        ]
-        assert options == [o.format(first=first) for o in wanted], (case, options)
-        if case == "defaults":
-            assert "Every namespace type is as Docker's defaults give it." in output
-        else:
-            assert "Started with --" in output, output
-        sh(host, f"docker rm -f {first} {second}")
+    for case, options in CASES.items():
+        with started_pair(host, testbed.lab_image, case, options) as (first, second):
+            check_agrees(host, oracle, host_ns, first, second, options)
 
 
-def test_the_check_without_names_takes_the_two_last_started(
-    host: Container, student: str, testbed: Testbed
+def check_agrees(
+    host: Container,
+    oracle: Callable[[int], dict[str, int]],
+    host_ns: dict[str, int],
+    first: str,
+    second: str,
+    options: tuple[list[str], list[str]],
 ) -> None:
-    first, second = start_pair(host, testbed.lab_image, "recent")
-    try:
+    """One pair's check as the student runs it, held to lsns and to the options it was given."""
+    code, output = as_student(host, f"sudo -n {COMMAND} check {first} {second}")
+    assert code == 0, output  # every namespace as the experiment predicts for these options
+    pids = [
+        sh(host, f"docker inspect --format '{{{{.State.Pid}}}}' {n}").strip()
+        for n in (first, second)
+    ]
+    # The course note's own step is shown, with the PIDs docker inspect gives.
+    for name, pid in zip((first, second), pids, strict=True):
+        assert f"$ docker inspect --format '{{{{.State.Pid}}}}' {name}\n  {pid}\n" in output
+        assert f"$ sudo ls -l /proc/{pid}/ns" in output
+    namespaces = [oracle(int(pid)) for pid in pids]
+    rows = table(output)
+    assert sorted(rows) == sorted(TYPES), output
+    last = records(host)[-1]
+    assert last["kind"] == "check" and last["matched"] is True, last
+    assert [c["name"] for c in last["containers"]] == [first, second]
+    for kind in TYPES:
+        ours, c1, c2 = host_ns[kind], namespaces[0][kind], namespaces[1][kind]
+        shown = rows[kind]
+        assert [inode(link) for link in shown[:3]] == [ours, c1, c2], (first, kind, output)
+        assert shown[3] == ("yes" if c1 != c2 else "no"), (first, kind, output)
+        assert shown[4] == f"{'yes' if c1 == ours else 'no'}/{'yes' if c2 == ours else 'no'}"
+        assert shown[5] == "OK", (first, kind)
+        assert last["namespaces"][kind] == {
+            "observed": "different" if c1 != c2 else "same",
+            "expected": "different" if c1 != c2 else "same",
+            "matched": True,
+        }
+    # Each option the student used is named, with its reason; Docker's defaults name none.
+    named = [sorted(c["options"]) for c in last["containers"]]
+    wanted = [
+        sorted(o.format(first=first).replace(" ", "=") for o in flags if o != "--ipc shareable")
+        for flags in options
+    ]
+    assert named == wanted, (first, named)
+    if not any(wanted):
+        assert "Every namespace type is as Docker's defaults give it." in output
+    else:
+        assert "Started with --" in output, output
+
+
+def test_the_check_without_names_takes_the_two_last_started(host: Container, student: str) -> None:
+    # An image with no shell, nothing but sleep: the check runs nothing inside, so any image works.
+    image = "nslab-test/no-shell"
+    sh(
+        host,
+        "cd / && tar -ch bin/sleep $(ldd /bin/sleep | grep -o '/[^ ]*' | cut -c2-)"
+        f" | docker import - {image} >/dev/null",
+    )
+    assert host.exec_run(["docker", "run", "--rm", image, "sh", "-c", "true"]).exit_code != 0
+    with started_pair(host, image, "recent") as (first, second):
         code, output = as_student(host, f"sudo -n {COMMAND} check --lang ja")
-        assert code == 0, output
-        assert f"最後に起動した実行中のコンテナ2つ {first} と {second}" in output, output
-        assert "コンテナ間で分離" in output
-    finally:
-        sh(host, f"docker rm -f {first} {second}")
+    assert code == 0, output
+    assert f"最後に起動した実行中のコンテナ2つ {first} と {second}" in output, output
+    assert "コンテナ間で分離" in output
+    assert [c["image"] for c in records(host)[-1]["containers"]] == [image, image]
 
 
 def test_names_that_are_not_containers_get_one_line_and_nothing_else(
     host: Container, student: str, testbed: Testbed
 ) -> None:
-    first, second = start_pair(host, testbed.lab_image, "names")
-    try:
+    with started_pair(host, testbed.lab_image, "names") as (first, second):
         for name in (
             "/etc/shadow",
             "../../../../etc/shadow",
@@ -365,8 +382,6 @@ def test_names_that_are_not_containers_get_one_line_and_nothing_else(
         assert code == 2 and f"{second} is not running" in output, output
         code, output = as_student(host, f"sudo -n {COMMAND} check {first}")
         assert code == 2 and "two container names" in output, output
-    finally:
-        sh(host, f"docker rm -f {first} {second}")
 
 
 def test_check_and_quiz_write_nothing_where_the_student_points(
@@ -426,15 +441,12 @@ def test_the_record_is_roots_bounded_and_never_followed(host: Container, student
 def right_answers(host: Container, image: str) -> dict[str, str]:
     """What two containers with Docker's defaults share on this engine, by lsns: the oracle."""
     oracle = lsns_in(host)
-    first, second = start_pair(host, image, "oracle")
-    try:
+    with started_pair(host, image, "oracle") as (first, second):
         pids = [
             int(sh(host, f"docker inspect --format '{{{{.State.Pid}}}}' {n}"))
             for n in (first, second)
         ]
         ours, c1, c2 = oracle(1), oracle(pids[0]), oracle(pids[1])
-    finally:
-        sh(host, f"docker rm -f {first} {second}")
     differ = [t for t in TYPES if c1[t] != c2[t]]
     shared = [t for t in TYPES if c1[t] == c2[t] == ours[t]]
     # Docker 20.10 (< 29.5) makes no time namespace, and the test bed runs no userns-remap.
@@ -479,14 +491,35 @@ def test_the_quiz_marks_against_this_engine(
                     assert f"Not what this machine shows: {right['differ']}." in output, output
                     assert "Docker 20.10" in output and "userns-remap is off" in output
             # The check accounts for the engine's option: no flag is blamed for it.
-            first, second = start_pair(host, testbed.lab_image, "engine")
-            code, output = as_student(host, f"sudo -n {COMMAND} check {first} {second}")
-            sh(host, f"docker rm -f {first} {second}")
+            with started_pair(host, testbed.lab_image, "engine") as (first, second):
+                code, output = as_student(host, f"sudo -n {COMMAND} check {first} {second}")
             assert code == 0, output
             assert all(c["options"] == [] for c in records(host)[-1]["containers"]), output
     finally:
         restart_with(host, daemon, kept)
     assert "cgroup" in seen[1]["differ"] and "cgroup" not in seen[0]["differ"], seen
+
+
+def test_the_quiz_asks_on_a_terminal(host: Container, student: str, testbed: Testbed) -> None:
+    """On a terminal (util-linux's `script` gives the student's sudo one) the quiz asks each
+    question and reads the answer typed; an over-long line is one answer, not the next ones."""
+    right = right_answers(host, testbed.lab_image)
+    typed = ["x" * 5000, right["host"], right["time-user"]]
+    script = f"sudo -n {COMMAND} quiz"
+    code, output = as_student(
+        host, f"printf '%s\\n' {' '.join(typed)} | script -qec {shlex.quote(script)} /dev/null"
+    )
+    assert code == 1, output
+    for question in ("differ", "host", "time-user"):
+        assert f"[{question}] Which" in output or f"[{question}] Why" in output, output
+    assert "2 of 3 right." in output, output
+    marked = records(host)[-3:]
+    assert [(r["question"], r["correct"]) for r in marked] == [
+        ("differ", False),
+        ("host", True),
+        ("time-user", True),
+    ], marked
+    assert marked[0]["answer"] == "x" * 200 and marked[0]["command"] == ["quiz"]
 
 
 def test_the_rule_is_converged_repaired_and_reset(
