@@ -77,6 +77,9 @@ def build_parser(image: str) -> argparse.ArgumentParser:
         "explained. Writes report.json, report.md and report.html into a directory you own "
         "(default: ./nslab-report). Exit 0: everything as expected; 1: something was not; "
         "2: the experiment could not run.",
+        epilog="Your own containers: `nslab-experiment check [NAME NAME]` shows the same table for "
+        "two running containers you started (without names: the two most recently started). "
+        "The course note's questions: `nslab-experiment quiz`.",
     )
     parser.add_argument(
         "--image",
@@ -96,17 +99,13 @@ SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 INTERNAL_ERROR = 3  # as `python3 -m lab`: never read as a result (1)
 
 
-SUBCOMMANDS = ("check", "quiz")
-
-
 def main(argv: list[str], *, image: str, lang: str) -> int:
     """The wrapper's entry: `image` and `lang` are the class's, written by the role."""
     keep_only_safe_environment()
     try:
-        if argv[:1] == ["check"]:
-            return check_command(argv, lang)
-        if argv[:1] == ["quiz"]:
-            return quiz_command(argv, lang)
+        subcommand = {"check": check_command, "quiz": quiz_command}.get(argv[0] if argv else "")
+        if subcommand is not None:
+            return subcommand(argv, lang)
         args = build_parser(image).parse_args(argv)
         return run(args, image, lang, argv)
     except LabError as error:
