@@ -52,8 +52,8 @@ def test_each_question_is_marked_against_the_machine(engine: str, lang: str) -> 
         marked = quiz.mark(question, answer, defaults, lang)
         assert (marked.correct, marked.expected, marked.explanation) == (True, answer, []), marked
         # The answer the course note's machine would give is wrong wherever this one differs.
-        seed = ENGINES["Docker 20.10, cgroup v2 (the course note's machine)"][1]
-        wrong = seed[quiz.QUESTIONS.index(question)] if seed != right else "none"
+        course_note = ENGINES["Docker 20.10, cgroup v2 (the course note's machine)"][1]
+        wrong = course_note[quiz.QUESTIONS.index(question)] if course_note != right else "none"
         if wrong == answer:
             continue
         marked = quiz.mark(question, wrong, defaults, lang)

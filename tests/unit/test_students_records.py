@@ -10,7 +10,7 @@ import json
 import os
 from datetime import datetime
 
-from experiment_fakes import seed_report
+from experiment_fakes import course_note_report
 
 from lab.experiment import records
 from lab.experiment.students import experiment_record
@@ -29,7 +29,7 @@ def common_keys_hold(entry: dict, kind: str) -> None:
 
 
 def test_a_check_or_experiment_record_has_the_contracts_keys() -> None:
-    report = seed_report()
+    report = course_note_report()
     scenario = report.scenarios[0]
     options = {"container2": ["--pid=host"]}
     entry = records.record(
