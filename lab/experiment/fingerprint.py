@@ -80,16 +80,12 @@ def engine_features(proc_root: str = "/proc") -> tuple[dict[str, bool], str | No
         return {}, None
     config_path = DAEMON_JSON
     from_flags: dict[str, bool] = {}
-    args = iter(cmdline)
-    for arg in args:
-        flag, eq, value = arg.partition("=")
-        if flag in ("--feature", "--config-file"):
-            value = value if eq else next(args, "")
-            if flag == "--config-file":
-                config_path = value
-            else:
-                name, _, enabled = value.partition("=")
-                from_flags[name] = enabled.lower() not in ("false", "0")
+    for flag, value in _flag_values(cmdline, ("--feature", "--config-file")):
+        if flag == "--config-file":
+            config_path = value
+        else:
+            name, _, enabled = value.partition("=")
+            from_flags[name] = enabled.lower() not in ("false", "0")
     from_file = _daemon_json_features(config_path)
     sources = [
         s for s, found in ((config_path, from_file), ("dockerd --feature", from_flags)) if found
@@ -110,11 +106,7 @@ def _dockerd_cmdline(proc_root: str) -> list[str] | None:
 
 
 def _daemon_json_features(path: str) -> dict[str, bool]:
-    try:
-        config = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
-    features = config.get("features") if isinstance(config, dict) else None
+    features = _daemon_json(path).get("features")
     return {str(k): bool(v) for k, v in features.items()} if isinstance(features, dict) else {}
 
 
@@ -134,3 +126,45 @@ def collect(
         host_reference=reference,
         docker=docker_facts(version, info, proc_root),
     )
+
+
+def configured_cgroupns(proc_root: str = "/proc") -> str | None:
+    """The engine's own default cgroupns mode when an administrator set one (`dockerd
+    --default-cgroupns-mode` or daemon.json's "default-cgroupns-mode"), else None.
+
+    Containers started before (the experiment's) report their resolved mode in `docker inspect`;
+    what a container *would* get, and whether a student's container's mode came from a flag or from
+    the engine, needs the engine's setting itself. None when dockerd is not visible from here.
+    """
+    cmdline = _dockerd_cmdline(proc_root)
+    if cmdline is None:
+        return None
+    config_path, mode = DAEMON_JSON, None
+    for flag, value in _flag_values(cmdline, ("--config-file", "--default-cgroupns-mode")):
+        if flag == "--config-file":
+            config_path = value
+        else:
+            mode = value
+    if mode is None:
+        config = _daemon_json(config_path)
+        mode = config.get("default-cgroupns-mode")
+    return mode if mode in ("host", "private") else None
+
+
+def _flag_values(cmdline: list[str], flags: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(flag, value) for each of `flags` on dockerd's command line, as `--flag=v` or `--flag v`."""
+    found = []
+    args = iter(cmdline)
+    for arg in args:
+        flag, eq, value = arg.partition("=")
+        if flag in flags:
+            found.append((flag, value if eq else next(args, "")))
+    return found
+
+
+def _daemon_json(path: str) -> dict:
+    try:
+        config = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return config if isinstance(config, dict) else {}

@@ -13,6 +13,12 @@ so everything a student can choose here is limited to what the experiment needs:
   whatever the user could not write), never through a symlink (the directory is opened with
   O_NOFOLLOW and each file created with O_EXCL under a fresh name, then renamed inside it).
 
+Two more subcommands do the course note's steps with the student (lab/experiment/check.py,
+quiz.py): `check [NAME NAME]` reads two running containers the student started (the engine's
+inspect data, /proc/PID/ns of their PIDs: nothing else, nothing written but the record) and
+`quiz` asks the note's questions. Each check, answer and experiment run is added to the
+student's record (lab/experiment/records.py), root's, which the instructor collects.
+
 The general experiment (`python3 -m lab experiment`, any image, any path) is root's: the role runs
 it with the same isolated interpreter (__namespace_lab_experiment_argv), not through this module.
 """
@@ -33,8 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.experiment import records
 from lab.experiment.errors import EnvironmentProblem
 from lab.experiment.options import add_experiment_run_options, add_report_output_options
+from lab.report.explain import ui
 
 DEFAULT_OUTPUT_DIR = Path("nslab-report")
 FILE_MODE = 0o644
@@ -69,6 +77,9 @@ def build_parser(image: str) -> argparse.ArgumentParser:
         "explained. Writes report.json, report.md and report.html into a directory you own "
         "(default: ./nslab-report). Exit 0: everything as expected; 1: something was not; "
         "2: the experiment could not run.",
+        epilog="Your own containers: `nslab-experiment check [NAME NAME]` shows the same table for "
+        "two running containers you started (without names: the two most recently started). "
+        "The course note's questions: `nslab-experiment quiz`.",
     )
     parser.add_argument(
         "--image",
@@ -91,9 +102,12 @@ INTERNAL_ERROR = 3  # as `python3 -m lab`: never read as a result (1)
 def main(argv: list[str], *, image: str, lang: str) -> int:
     """The wrapper's entry: `image` and `lang` are the class's, written by the role."""
     keep_only_safe_environment()
-    args = build_parser(image).parse_args(argv)
     try:
-        return run(args, image, lang)
+        subcommand = {"check": check_command, "quiz": quiz_command}.get(argv[0] if argv else "")
+        if subcommand is not None:
+            return subcommand(argv, lang)
+        args = build_parser(image).parse_args(argv)
+        return run(args, image, lang, argv)
     except LabError as error:
         print(f"nslab-experiment: {error}", file=sys.stderr)
         return error.exit_code
@@ -111,7 +125,7 @@ def keep_only_safe_environment() -> None:
     os.environ.update(kept, PATH=SAFE_PATH, HOME=pwd.getpwuid(os.geteuid()).pw_dir)
 
 
-def run(args: argparse.Namespace, image: str, lang: str) -> int:
+def run(args: argparse.Namespace, image: str, lang: str, argv: list[str]) -> int:
     from lab.experiment.command import experiment_command
     from lab.experiment.run import ExperimentOptions
 
@@ -135,8 +149,8 @@ def run(args: argparse.Namespace, image: str, lang: str) -> int:
             options,
             args.output_dir,
             args.format,
-            write=lambda report, _dir, formats, report_lang: write_for(
-                invoker, output, args.output_dir, report, formats, report_lang
+            write=lambda report, _dir, formats, report_lang: write_and_record(
+                invoker, output, args.output_dir, report, formats, report_lang, argv
             ),
         )
     finally:
@@ -195,6 +209,20 @@ def open_output_dir(path: Path, invoker: Invoker) -> int:
     return fd
 
 
+def write_and_record(
+    invoker: Invoker,
+    output: int,
+    shown: Path,
+    report,
+    formats: list[str],
+    lang: str,
+    argv: list[str],
+) -> list[Path]:
+    written = write_for(invoker, output, shown, report, formats, lang)
+    keep_record(experiment_record(report, invoker, argv), invoker, lang)
+    return written
+
+
 def write_for(
     invoker: Invoker, output: int, shown: Path, report, formats: list[str], lang: str
 ) -> list[Path]:
@@ -229,3 +257,138 @@ def publish(directory: int, name: str, data: bytes) -> None:
     except BaseException:
         os.unlink(partial, dir_fd=directory)
         raise
+
+
+def subcommand_parser(name: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"nslab-experiment {name}", description=description)
+    parser.add_argument(
+        "--lang", choices=["en", "ja"], help="language (default: the class's language)"
+    )
+    return parser
+
+
+def check_command(argv: list[str], class_lang: str) -> int:
+    """0: every namespace as the experiment predicts for these options; 1: not; 2: no check."""
+    from lab.experiment.check import check, render
+    from lab.experiment.run import connect
+
+    parser = subcommand_parser(
+        "check",
+        "The experiment's table for two running containers you started yourself (by name, or "
+        "the two most recently started), read from docker inspect and /proc/PID/ns only.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="two container names or IDs")
+    args = parser.parse_args(argv[1:])
+    lang = args.lang or class_lang
+    require_root(lang)
+    invoker = Invoker.current()
+    checked = check(connect(), args.names, lang)
+    print(render(checked, lang))
+    matched = checked.report.matched
+    keep_record(
+        records.record(
+            "check",
+            invoker.uid,
+            argv,
+            matched,
+            **records.scenario_fields(checked.scenario, checked.options),
+        ),
+        invoker,
+        lang,
+    )
+    return 0 if matched else 1
+
+
+def quiz_command(argv: list[str], class_lang: str) -> int:
+    """0: every answer right; 1: some wrong; 2: nothing could be asked."""
+    from lab.experiment import quiz
+    from lab.experiment.check import default_expectations, machine_facts
+    from lab.experiment.run import connect
+
+    parser = subcommand_parser(
+        "quiz",
+        "The course note's questions, checked against what this machine shows. On a terminal "
+        "it asks them; otherwise answer with --answer.",
+    )
+    parser.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="QUESTION=ANSWER",
+        help=f"an answer without asking ({', '.join(quiz.QUESTIONS)}); repeatable",
+    )
+    args = parser.parse_args(argv[1:])
+    lang = args.lang or class_lang
+    answers: dict[str, str] = {}
+    for given in args.answer:
+        question, sep, answer = given.partition("=")
+        if not sep or question not in quiz.QUESTIONS:
+            parser.error(f"--answer takes QUESTION=ANSWER, QUESTION one of {quiz.QUESTIONS}")
+        answers[question] = answer
+    invoker = Invoker.current()
+    facts, _, configured = machine_facts(connect())
+    defaults = default_expectations(facts, configured)
+    if not answers and not sys.stdin.isatty():
+        print(quiz.questions_help(lang))
+        return 2
+    marks = []
+    for question in quiz.QUESTIONS:
+        if answers:
+            if question not in answers:
+                continue
+            answer = answers[question]
+        else:
+            print(f"[{question}] {quiz.question_text(question, lang)}", flush=True)
+            answer = read_answer()
+        marked = quiz.mark(question, records.text(answer), defaults, lang)
+        marks.append(marked)
+        said = [ui("quiz_right", lang)] if marked.correct else marked.explanation
+        print(f"[{question}] {said[0]}", *said[1:], sep="\n")
+        keep_record(
+            records.record(
+                "answer",
+                invoker.uid,
+                argv,
+                marked.correct,
+                question=question,
+                answer=marked.answer,
+                expected=marked.expected,
+                correct=marked.correct,
+            ),
+            invoker,
+            lang,
+        )
+    print(ui("quiz_score", lang, right=sum(m.correct for m in marks), asked=len(marks)))
+    return 0 if all(m.correct for m in marks) else 1
+
+
+def read_answer() -> str:
+    """One typed line, its first MAX_ANSWER characters kept: the rest of an over-long line is
+    read and dropped, so it is not taken as the next question's answer."""
+    from lab.experiment.quiz import MAX_ANSWER
+
+    answer = rest = sys.stdin.readline(MAX_ANSWER + 1)
+    while rest and not rest.endswith("\n"):
+        rest = sys.stdin.readline(4096)
+    return answer.strip()
+
+
+def require_root(lang: str) -> None:
+    if os.geteuid() != 0:
+        raise EnvironmentProblem(ui("check_not_root", lang))
+
+
+def experiment_record(report, invoker: Invoker, argv: list[str]) -> dict:
+    """The record of a class experiment run: its course-note scenario (else its first)."""
+    scenario = next((s for s in report.scenarios if s.name == "baseline"), report.scenarios[0])
+    fields = records.scenario_fields(scenario, scenario.docker_args)
+    return records.record("experiment", invoker.uid, argv, report.matched, **fields)
+
+
+def keep_record(entry: dict, invoker: Invoker, lang: str) -> None:
+    """Add to the student's record; a record that cannot be kept safely is said, not fatal."""
+    try:
+        records.append(entry, invoker.uid)
+    except (records.NotRecorded, OSError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        print(f"nslab-experiment: {ui('not_recorded', lang, reason=reason)}", file=sys.stderr)

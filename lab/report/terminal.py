@@ -19,10 +19,12 @@ from lab.report.layout import host_reference_text, relations_cells, row_result
 from lab.report.model import Report, ScenarioResult
 
 
-def render_terminal(report: Report, lang: str) -> str:
+def render_terminal(report: Report, lang: str, heading: str | None = None) -> str:
+    """`heading` replaces the run's first line (the students' check has no run of its own)."""
     fp, docker = report.fingerprint, report.fingerprint.docker
     lines = [
-        ui(
+        heading
+        or ui(
             "terminal_run",
             lang,
             run_id=report.run_id,
@@ -84,8 +86,9 @@ def _scenario(scenario: ScenarioResult, lang: str) -> list[str]:
         f"   {who}",
         *columns([header, *rows]),
     ]
-    passed = sum(e.passed for e in scenario.evidence)
-    lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
+    if scenario.evidence:  # none where nothing ran inside (the students' check)
+        passed = sum(e.passed for e in scenario.evidence)
+        lines.append(f"{ui('evidence', lang)}: {passed}/{len(scenario.evidence)} {ui('ok', lang)}")
     # Processes started without Docker: the sentence that ties them back to Docker's result.
     lines += without_docker(scenario, lang)[1:]
     for check in scenario.evidence:

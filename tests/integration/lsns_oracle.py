@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
+
+# argv -> (exit code, stdout, stderr): where lsns runs (here, or inside a test-bed host).
+Runner = Callable[[list[str]], tuple[int, str, str]]
 
 
-def lsns(pid: int) -> list[dict]:
+def run_here(argv: list[str]) -> tuple[int, str, str]:
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout, result.stderr
+
+
+def lsns(pid: int, run: Runner = run_here) -> list[dict]:
     """util-linux's view of `pid`'s namespaces.
 
     --list: without it the JSON is a process tree, and an unshare child's PID namespace sits nested
@@ -15,9 +24,7 @@ def lsns(pid: int) -> list[dict]:
     busy machine. A few tries tell that apart from a process that is really gone.
     """
     for _ in range(3):
-        result = subprocess.run(
-            ["lsns", "-J", "--list", "-p", str(pid)], capture_output=True, text=True, check=False
-        )
-        if result.returncode == 0:
-            return json.loads(result.stdout)["namespaces"]
-    raise AssertionError(f"lsns -p {pid}: {result.stderr}")
+        code, stdout, stderr = run(["lsns", "-J", "--list", "-p", str(pid)])
+        if code == 0:
+            return json.loads(stdout)["namespaces"]
+    raise AssertionError(f"lsns -p {pid}: {stderr}")

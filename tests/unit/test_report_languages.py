@@ -13,6 +13,7 @@ from page_words import untranslated, visible_text
 from summary_reports import ISOLATED, SHARED, make_report, write_host
 
 from lab.cli import main
+from lab.experiment.check import SCENARIO as CHECK_SCENARIO
 from lab.experiment.scenarios import SCENARIOS as SCENARIO_SPECS
 from lab.report import messages
 from lab.report.html import render_html
@@ -51,7 +52,8 @@ def test_every_message_has_both_languages_with_the_same_blanks(name: str) -> Non
 def test_the_course_note_correction_and_every_scenario_in_both_languages() -> None:
     assert set(messages.NOTE_CORRECTION) == set(messages.LANGUAGES)
     for lang in messages.LANGUAGES:
-        assert set(messages.SCENARIOS[lang]) == set(SCENARIO_SPECS)
+        # Every scenario the experiment runs, and the students' check of their own containers.
+        assert set(messages.SCENARIOS[lang]) == {*SCENARIO_SPECS, CHECK_SCENARIO}
 
 
 def test_the_japanese_names_the_course_note_one_way() -> None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -33,3 +35,14 @@ def test_the_shipped_parts_alone_answer_the_students_command(tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     assert "--scenario" in result.stdout
+
+
+def test_the_reset_removes_the_directory_the_students_command_records_in() -> None:
+    from lab.experiment import records
+
+    role_vars = yaml.safe_load(
+        (PROJECT / "roles" / "namespace_lab" / "vars" / "main.yml").read_text()
+    )
+    assert role_vars["__namespace_lab_students_records_dir"] == records.DIRECTORY
+    reset = (PROJECT / "roles" / "namespace_lab" / "tasks" / "reset.yml").read_text()
+    assert "{{ __namespace_lab_students_records_dir }}" in reset
