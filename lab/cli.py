@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_testbed(commands)
     _add_report(commands)
     _add_provision(commands)
+    _add_collect(commands)
     _add_runs(commands)
     _add_experiment(commands)
     _add_vm(commands)
@@ -97,16 +98,28 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         help="first write each host's status.json from FILE ('-': standard input), a JSON list "
         "of status records as playbooks/lab.yml makes them; creates the reports directory",
     )
+    parser.add_argument(
+        "--records",
+        type=argparse.FileType("r", encoding="utf-8"),
+        metavar="FILE",
+        help="as --statuses, a JSON object with what playbooks/lab.yml brought home: "
+        '"statuses" (that list, or null when only collecting) and "students" (per host, the '
+        "students' record files read from it)",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from lab.report.explain import default_lang
     from lab.summary.command import report
-    from lab.summary.status_files import read_status_records
+    from lab.summary.status_files import read_run_records, read_status_records
 
-    statuses = read_status_records(args.statuses.read()) if args.statuses else None
-    return report(args.reports_dir, args.hosts, args.lang or default_lang(), statuses)
+    statuses, students = None, None
+    if args.statuses:
+        statuses = read_status_records(args.statuses.read())
+    if args.records:
+        statuses, students = read_run_records(args.records.read())
+    return report(args.reports_dir, args.hosts, args.lang or default_lang(), statuses, students)
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:
@@ -159,6 +172,21 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-t", "--tags", action="append", default=[], help="only these tags")
     parser.add_argument("--skip-tags", action="append", default=[], help="all but these tags")
+    _add_connection_options(parser)
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="run again only on the hosts that failed in the last run with this inventory",
+    )
+    parser.add_argument(
+        "--playbook", default="lab.yml", help="a playbook file or a name under playbooks/"
+    )
+    parser.add_argument("--keep-runs", type=int, default=20, help="run directories to keep")
+    _add_project_option(parser)
+    parser.set_defaults(run=_run_provision)
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     connection = parser.add_argument_group("connection and privilege (as ansible-playbook)")
     connection.add_argument("-u", "--user", help="connect as this user")
     connection.add_argument(
@@ -179,23 +207,11 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
     connection.add_argument(
         "-J", "--ask-vault-pass", action="store_true", help="ask the Ansible Vault password"
     )
-    parser.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="run again only on the hosts that failed in the last run with this inventory",
-    )
-    parser.add_argument(
-        "--playbook", default="lab.yml", help="a playbook file or a name under playbooks/"
-    )
-    parser.add_argument("--keep-runs", type=int, default=20, help="run directories to keep")
-    _add_project_option(parser)
-    parser.set_defaults(run=_run_provision)
 
 
 def _run_provision(args: argparse.Namespace) -> int:
     """One request from argv, checked once downstream (lab.provision.config.build_config)."""
     from lab.provision.config import ProvisionRequest
-    from lab.provision.options import AnsibleOptions
 
     request = ProvisionRequest(
         project_dir=args.project,
@@ -207,17 +223,7 @@ def _run_provision(args: argparse.Namespace) -> int:
         check=args.check,
         retry_failed=args.retry_failed,
         keep_runs=args.keep_runs,
-        options=AnsibleOptions(
-            user=args.user,
-            private_key=args.private_key,
-            ask_pass=args.ask_pass,
-            ask_become_pass=args.ask_become_pass,
-            vault_password_files=tuple(args.vault_password_file),
-            ask_vault_pass=args.ask_vault_pass,
-            tags=tuple(args.tags),
-            skip_tags=tuple(args.skip_tags),
-            diff=args.diff,
-        ),
+        options=_ansible_options(args, tuple(args.tags), tuple(args.skip_tags), args.diff),
         vms=args.vms,
         docker_repo=args.docker_repo,
         release=args.release,
@@ -228,6 +234,74 @@ def _run_provision(args: argparse.Namespace) -> int:
         return provision_local(request)
     from lab.provision.command import provision_command
 
+    return provision_command(request)
+
+
+def _ansible_options(args: argparse.Namespace, tags: tuple[str, ...], skip_tags: tuple[str, ...],
+                     diff: bool):  # fmt: skip
+    from lab.provision.options import AnsibleOptions
+
+    return AnsibleOptions(
+        user=args.user,
+        private_key=args.private_key,
+        ask_pass=args.ask_pass,
+        ask_become_pass=args.ask_become_pass,
+        vault_password_files=tuple(args.vault_password_file),
+        ask_vault_pass=args.ask_vault_pass,
+        tags=tags,
+        skip_tags=skip_tags,
+        diff=diff,
+    )
+
+
+# playbooks/lab.yml's tag for bringing the students' work home alone.
+COLLECT_TAG = "collect"
+
+
+def _add_collect(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "collect",
+        help="bring the students' own work home from every machine into the class summary",
+        description="Read what each student ran, checked and answered with the students' "
+        "command on their machine (/var/lib/nslab/students/ there) and rebuild the class summary "
+        "with it: reports/<host>/students/, index.html, summary.csv, summary.json. Changes no "
+        "machine; each machine's last report and status stay as they were. The same as "
+        "`ansible-playbook playbooks/lab.yml -i INVENTORY --tags collect`.",
+    )
+    parser.add_argument("-i", "--inventory", type=Path, required=True, help="the class inventory")
+    parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
+    parser.add_argument("-f", "--forks", type=int, help="hosts read in parallel")
+    parser.add_argument(
+        "-e",
+        "--extra-vars",
+        "--extra-var",
+        dest="extravars",
+        action="append",
+        default=[],
+        metavar="VARS",
+        help="variables as Ansible takes them (e.g. namespace_lab_lang=ja); repeatable",
+    )
+    parser.add_argument("-C", "--check", action="store_true", help="dry run: write nothing")
+    _add_connection_options(parser)
+    _add_project_option(parser)
+    parser.set_defaults(run=_run_collect)
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    """`nslab provision` of playbooks/lab.yml with its collect tag: the same checked request,
+    the same reports directory Ansible decides, the same lock and the same summary writer."""
+    from lab.provision.command import provision_command
+    from lab.provision.config import ProvisionRequest
+
+    request = ProvisionRequest(
+        project_dir=args.project,
+        inventory=args.inventory,
+        limit=args.limit,
+        forks=args.forks,
+        extravars=tuple(args.extravars),
+        check=args.check,
+        options=_ansible_options(args, (COLLECT_TAG,), (), False),
+    )
     return provision_command(request)
 
 

@@ -84,8 +84,13 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
         # What the summary would say; nothing under the reports directory is written.
         rows, index = collect_rows(reports_dir, config.hosts, result.outcomes), None
     else:
-        # Hosts that failed before fetching anything still get their row (with the reason).
-        statuses = [_status_record(config, outcome) for outcome in result.outcomes.values()]
+        # Hosts that failed before fetching anything still get their row (with the reason); a
+        # run that only collects the students' work records no outcome (`nslab collect`).
+        statuses = (
+            None
+            if config.options.tags == ("collect",)
+            else [_status_record(config, outcome) for outcome in result.outcomes.values()]
+        )
         rows = write_run_summary(reports_dir, config.hosts, lang, statuses).rows
     out.write(render_text(rows, lang) + "\n")
     _print_footer(out, result, index)

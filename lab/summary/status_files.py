@@ -47,6 +47,24 @@ def read_status_records(text: str) -> list[Mapping[str, Any]]:
     return records
 
 
+def read_run_records(
+    text: str,
+) -> tuple[list[Mapping[str, Any]] | None, dict[str, Mapping[str, Any]] | None]:
+    """The statuses and students' records as the summary play passes them together:
+    {"statuses": [...] or null, "students": {host: {...}} or null}."""
+    try:
+        records = json.loads(text)
+    except ValueError as error:
+        raise BadStatusRecord(f"the run's records are not JSON: {error}") from error
+    if not isinstance(records, dict):
+        raise BadStatusRecord('the run\'s records must be a JSON object ("statuses", "students")')
+    statuses = records.get("statuses")
+    students = records.get("students")
+    if students is not None and not isinstance(students, dict):
+        raise BadStatusRecord('"students" must map each host to what was read from it')
+    return (None if statuses is None else read_status_records(json.dumps(statuses))), students
+
+
 def _host_of(record: Mapping[str, Any]) -> str:
     host = record.get("host")
     # The host names a folder under the reports directory: nothing that could leave it.
