@@ -72,6 +72,7 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
     from lab.summary.collect import collect_rows
     from lab.summary.command import write_run_summary
     from lab.summary.render import render_text
+    from lab.summary.students import students_of
 
     played = result.summary
     reports_dir = played.reports_dir or config.reports_dir
@@ -92,7 +93,7 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
             else [_status_record(config, outcome) for outcome in result.outcomes.values()]
         )
         rows = write_run_summary(reports_dir, config.hosts, lang, statuses).rows
-    out.write(render_text(rows, lang) + "\n")
+    out.write(render_text(rows, lang, students_of(reports_dir, [row.host for row in rows])) + "\n")
     _print_footer(out, result, index)
     return 0 if result.status == "successful" and not result.failed_hosts else 1
 

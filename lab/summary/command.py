@@ -32,14 +32,7 @@ def report(
 ) -> int:
     """Write the summary (see write_run_summary) and show it on the terminal."""
     summary = write_run_summary(reports_dir, hosts, lang, statuses, students)
-    print(render_text(summary.rows, lang))
-    works = [work for each in summary.students for work in each.students]
-    if works:
-        hosts_with = sum(bool(each.students) for each in summary.students)
-        doubted = sum(work.doubts for work in works)
-        shown = summary_ui("text.students", lang, students=len(works), hosts=hosts_with,
-                           doubted=doubted)  # fmt: skip
-        print("\n" + shown)
+    print(render_text(summary.rows, lang, summary.students))
     print("\n" + summary_ui("text.page", lang, path=summary.index_html.resolve()))
     return 0
 

@@ -97,8 +97,11 @@ def render_csv(rows: Sequence[HostRow], students: Sequence[HostStudents] = ()) -
     return buffer.getvalue()
 
 
-def render_text(rows: Sequence[HostRow], lang: str = "en") -> str:
-    """A plain table for terminals: the same columns a teacher scans on the page."""
+def render_text(
+    rows: Sequence[HostRow], lang: str = "en", students: Sequence[HostStudents] = ()
+) -> str:
+    """A plain table for terminals: the same columns a teacher scans on the page; then how many
+    students' work the summary holds (their detail is the page's)."""
     header = tuple(
         summary_ui(f"text.{key}", lang)
         for key in ("host", "student", "status", "docker", "verdict", "detail")
@@ -128,7 +131,18 @@ def render_text(rows: Sequence[HostRow], lang: str = "en") -> str:
         ]
         for line in lines
     )
-    return "\n".join("  ".join(cells).rstrip() for cells in padded)
+    table = "\n".join("  ".join(cells).rstrip() for cells in padded)
+    works = [work for each in students for work in each.students]
+    if not works:
+        return table
+    line = summary_ui(
+        "text.students",
+        lang,
+        students=len(works),
+        hosts=sum(bool(each.students) for each in students),
+        doubted=sum(work.doubts for work in works),
+    )
+    return f"{table}\n\n{line}"
 
 
 _STYLE = """
@@ -170,6 +184,7 @@ ul.legend { list-style: none; padding: 0; display: flex; gap: 1.2rem; flex-wrap:
 p.self-reported { color: #5a6570; max-width: 60rem; }
 table#students ul { margin: .2rem 0; padding-left: 1.1rem; }
 table#students .uid, table#students time { color: #5a6570; font-size: .85rem; }
+table#students time { white-space: nowrap; }
 table#students q { font-family: ui-monospace, monospace; }
 ol.history { font-size: .85rem; padding-left: 1.3rem; }
 p.doubt, p.dropped, ul.problems { color: #a40e26; font-size: .85rem; margin: .2rem 0; }

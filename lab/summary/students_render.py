@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import shlex
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from lab.summary.messages import summary_ui
 from lab.summary.students import HostStudents, StudentRecord, StudentWork
@@ -30,6 +31,14 @@ STUDENT_CSV_COLUMNS = (
     "dropped_lines",
     "doubted_records",
 )
+
+
+def shown_time(time: str) -> str:
+    """A record's time as a person reads it, in UTC (the records' own text stays in JSON/CSV)."""
+    try:
+        return datetime.fromisoformat(time).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return time
 
 
 def command_line(record: StudentRecord) -> str:
@@ -177,7 +186,8 @@ def _student_row(work: StudentWork, lang: str) -> str:
         f'<td class="who">{html.escape(work.user)} <span class="uid">(uid {work.uid})</span>'
         f"{problems}</td>"
         f"<td>{html.escape(work.host)}</td>"
-        f"<td>{html.escape(work.last_time or '—')}</td>"
+        f'<td data-key="{html.escape(work.last_time or "")}"><time>'
+        f"{html.escape(shown_time(work.last_time) if work.last_time else '—')}</time></td>"
         f"<td>{ran}</td>"
         f"<td>{_last_check(work.last_check, lang)}</td>"
         f"<td>{_answers(work.last_answers, lang)}</td></tr>"
@@ -194,7 +204,7 @@ def _last_check(record: StudentRecord | None, lang: str) -> str:
         else ""
     )
     return (
-        f"{_verdict(record, lang)} <time>{html.escape(record.time)}</time>"
+        f"{_verdict(record, lang)} <time>{html.escape(shown_time(record.time))}</time>"
         f'<ul class="containers">{containers}</ul>{mismatched}{_doubt(record, lang)}'
     )
 
@@ -223,7 +233,7 @@ def _history_item(record: StudentRecord, lang: str) -> str:
         else ""
     )
     return (
-        f"<li><time>{html.escape(record.time)}</time> <code>{html.escape(command_line(record))}"
+        f"<li><time>{html.escape(shown_time(record.time))}</time> <code>{html.escape(command_line(record))}"
         f"</code> {_verdict(record, lang)}{what}</li>"
     )
 

@@ -1,0 +1,343 @@
+"""`nslab collect` brings the students' own work home, and nothing a host plants there hurts the
+instructor. Two real Debian 12 hosts of the test bed hold three students' records in
+/var/lib/nslab/students (root-owned, as the contract in the students' command has them); one of
+them is also the attacker's: a symbolic link to /etc/shadow among the records, a 1 MiB file, a
+FIFO, lines that break the schema, HTML and formulas in names and answers, verdicts its own
+records contradict. The instructor types `nslab collect -i INVENTORY` and
+`ansible-playbook playbooks/lab.yml -i INVENTORY --tags collect`; what they get is read back
+from reports/ as the browser, the spreadsheet and a script would read it.
+
+Until the students' command writes the records itself, the test writes them as root on the
+hosts, line by line as the record contract gives them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from docker.models.containers import Container
+
+from lab.testing import Testbed
+from lab.testing.hosts import running_host
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+GOLDEN = REPO / "tests" / "golden" / "seed-cgroup-v2.en.json"
+RECORDS_DIR = "/var/lib/nslab/students"
+NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
+SCRIPT = '<script>document.title="pwned"</script><img src=x onerror="alert(1)">'
+FORMULA = '=HYPERLINK("http://evil.invalid","grade")'
+# A user name is at most 64 characters in a record: a script that fits.
+USER_SCRIPT = "<script>alert(1)</script>"
+
+
+def check_record(uid: int, user: str, time: str, **changes: Any) -> dict[str, Any]:
+    """A `check` record as the students' command writes it: the course note's two containers."""
+    namespaces = {
+        name: {"observed": side, "expected": side, "matched": True}
+        for name in NAMESPACES
+        for side in ["same" if name in ("time", "user") else "different"]
+    }
+    record = {
+        "schema": 1,
+        "kind": "check",
+        "time": time,
+        "uid": uid,
+        "user": user,
+        "command": ["check", "web1", "web2"],
+        "matched": True,
+        "containers": [
+            {"name": "web1", "image": "debian:12", "options": []},
+            {"name": "web2", "image": "debian:12", "options": ["--pid host"]},
+        ],
+        "namespaces": namespaces,
+    }
+    return record | changes
+
+
+def answer_record(
+    uid: int, user: str, time: str, question: str, answer: str, expected: str, correct: bool
+) -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "kind": "answer",
+        "time": time,
+        "uid": uid,
+        "user": user,
+        "command": ["quiz", question, "--answer", answer],
+        "matched": correct,
+        "question": question,
+        "answer": answer,
+        "expected": expected,
+        "correct": correct,
+    }
+
+
+def lines(*records: dict[str, Any] | str) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+
+
+DIFFER = "cgroup ipc mnt net pid uts"
+ALICE = lines(
+    check_record(1000, "alice", "2026-12-07T07:00:00+00:00", kind="experiment", command=[]),
+    check_record(1000, "alice", "2026-12-07T07:05:00+00:00"),
+    answer_record(1000, "alice", "2026-12-07T07:06:00+00:00", "differ", DIFFER, DIFFER, True),
+)
+BOB = lines(
+    answer_record(1001, "bob", "2026-12-07T07:08:00+00:00", "host", "user", "time user", False),
+)
+# The attacker's own records: one honest check, then everything a root student can write.
+PID_NOT_AS_EXPECTED = {"observed": "same", "expected": "different", "matched": False}
+CAROL = lines(
+    check_record(
+        1000,
+        USER_SCRIPT,
+        "2026-12-07T07:10:00+00:00",
+        containers=[{"name": SCRIPT, "image": FORMULA, "options": ["--pid host"]}],
+    ),  # fmt: skip
+    answer_record(1000, "carol", "2026-12-07T07:11:00+00:00", "time-user", FORMULA, "time", True),
+    # Claims matched while its own table says pid was not as expected.
+    check_record(
+        1000, "carol", "2026-12-07T07:12:00+00:00", namespaces={"pid": PID_NOT_AS_EXPECTED}
+    ),
+    # Marks a namespace matched whose observation is not what was expected.
+    check_record(
+        1000,
+        "carol",
+        "2026-12-07T07:12:30+00:00",
+        matched=False,
+        namespaces={"net": PID_NOT_AS_EXPECTED | {"matched": True}},
+    ),  # fmt: skip
+    "not json at all",
+    json.dumps(check_record(1000, "carol", "2026-12-07T07:13:00+00:00", grade="A+")),
+    json.dumps(
+        answer_record(
+            1000, "carol", "2026-12-07T07:14:00+00:00", "differ", "x" * 201, DIFFER, False
+        )
+    ),  # fmt: skip
+    json.dumps(check_record(0, "root", "2026-12-07T07:15:00+00:00")),
+    json.dumps(check_record(1000, "carol", "2026-12-07T07:16:00+00:00") | {"uid": "1000"}),
+)
+
+
+def as_root(host: Container, script: str) -> None:
+    result = host.exec_run(["sh", "-c", script])
+    assert result.exit_code == 0, result.output.decode(errors="replace")
+
+
+def write_records(host: Container, files: dict[str, str]) -> None:
+    """What the students' command leaves: a root-only directory, one 0600 file per student."""
+    as_root(host, f"install -d -m 0700 {RECORDS_DIR}")
+    for name, text in files.items():
+        as_root(
+            host,
+            f"umask 077 && printf %s {shlex.quote(text)} > {RECORDS_DIR}/{name}",
+        )
+
+
+@pytest.fixture(scope="module")
+def class_hosts(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[dict[str, Any]]:
+    hosts: dict[str, Container] = {}
+    with (
+        running_host(docker_client, testbed.host_image, f"nslab-collect-a-{os.getpid()}",
+                     testbed.network, "collect") as first,
+        running_host(docker_client, testbed.host_image, f"nslab-collect-b-{os.getpid()}",
+                     testbed.network, "collect") as second,
+    ):  # fmt: skip
+        hosts = {"pc-01": first, "pc-02": second}
+        write_records(first, {"1000.jsonl": ALICE, "1001.jsonl": BOB})
+        write_records(second, {"1000.jsonl": CAROL})
+        # The attacker's plants among the records.
+        as_root(second, f"ln -s /etc/shadow {RECORDS_DIR}/1002.jsonl")
+        as_root(second, f"head -c 1048576 /dev/zero | tr '\\0' 'x' > {RECORDS_DIR}/1003.jsonl")
+        as_root(second, f"mkfifo {RECORDS_DIR}/1004.jsonl")
+        yield hosts
+
+
+@pytest.fixture(scope="module")
+def lab_class(tmp_path_factory: pytest.TempPathFactory, class_hosts: dict[str, Container]):
+    """A class directory whose last provisioning run left a report for pc-01 and a failure for
+    pc-02; a controller-side link planted where pc-02's records go."""
+    root = tmp_path_factory.mktemp("collect")
+    project = root / "project"
+    project.mkdir()
+    (project / "ansible.cfg").write_bytes((REPO / "ansible.cfg").read_bytes())
+    for shared in ("playbooks", "roles"):
+        (project / shared).symlink_to(REPO / shared)
+    inventory = root / "class.json"
+    inventory.write_text(
+        json.dumps(
+            {
+                "lab_vms": {
+                    "hosts": {
+                        name: {
+                            "ansible_connection": "community.docker.docker",
+                            "ansible_host": container.name,
+                            "ansible_user": "root",
+                            "student_id": f"s-{name}",
+                        }
+                        for name, container in class_hosts.items()
+                    }
+                }
+            }
+        )
+    )
+    reports = project / "reports"
+    (reports / "pc-01").mkdir(parents=True)
+    report = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    report["fingerprint"]["hostname"] = "pc-01"
+    (reports / "pc-01" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    sha1 = hashlib.sha1((reports / "pc-01" / "report.json").read_bytes()).hexdigest()
+    statuses = [
+        {"host": "pc-01", "status": "ok", "reason": "", "student_id": "s-pc-01",
+         "report_sha1": sha1},
+        {"host": "pc-02", "status": "failed", "reason": "apt-get failed", "student_id": "s-pc-02"},
+    ]  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "lab", "report", "--reports-dir", str(reports), "--statuses", "-",
+         "--host=pc-01", "--host=pc-02"],
+        input=json.dumps(statuses), text=True, check=True, capture_output=True, cwd=REPO,
+    )  # fmt: skip
+    (reports / "pc-02" / "students").mkdir()
+    (reports / "pc-02" / "students" / "1000.jsonl").symlink_to(root / "outside.txt")
+    return project, inventory, root / "outside.txt"
+
+
+def nslab_collect(project: Path, inventory: Path, *args: str) -> subprocess.CompletedProcess:
+    """As the instructor types it."""
+    return subprocess.run(
+        [str(VENV_BIN / "nslab"), "collect", "-i", str(inventory), "--project", str(project),
+         *args],
+        capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"},
+    )  # fmt: skip
+
+
+def tree(root: Path) -> dict[str, tuple[int, str]]:
+    return {
+        str(path.relative_to(root)): (
+            path.lstat().st_mtime_ns,
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "",
+        )
+        for path in sorted(root.rglob("*"))
+    }
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+def test_collect_brings_three_students_work_into_the_summary_unharmed(lab_class) -> None:
+    project, inventory, outside = lab_class
+    reports = project / "reports"
+
+    before = tree(reports)
+    dry = nslab_collect(project, inventory, "--check")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert tree(reports) == before, "--check wrote under reports/"
+
+    done = nslab_collect(project, inventory)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Students' work (self-reported): 3 students on 2 hosts" in done.stdout
+
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    # The last provisioning run's outcomes are untouched by a collect.
+    hosts = {row["host"]: row for row in summary["hosts"]}
+    assert hosts["pc-01"]["status"] == "ok" and hosts["pc-01"]["verdict"] != "no report"
+    assert hosts["pc-01"]["report"] == "pc-01/report.html"
+    assert (hosts["pc-02"]["status"], hosts["pc-02"]["reason"]) == ("failed", "apt-get failed")
+
+    work = summary["students_work"]
+    assert work["self_reported"] is True
+    students = {(s["host"], s["uid"]): s for s in work["students"]}
+    assert set(students) == {("pc-01", 1000), ("pc-01", 1001), ("pc-02", 1000)}
+    alice, bob, carol = (
+        students[("pc-01", 1000)],
+        students[("pc-01", 1001)],
+        students[("pc-02", 1000)],
+    )
+    assert (alice["user"], alice["experiments"], alice["checks"], alice["answers"]) == (
+        "alice", 1, 1, 1,
+    )  # fmt: skip
+    assert alice["last_check"]["command"] == "nslab-experiment check web1 web2"
+    assert alice["last_check"]["containers"] == ["web1 (debian:12)", "web2 (debian:12, --pid host)"]
+    assert [(a["question"], a["matched"]) for a in alice["last_answers"]] == [("differ", True)]
+    assert [(a["question"], a["answer"], a["matched"]) for a in bob["last_answers"]] == [
+        ("host", "user", False)
+    ]
+    assert alice["dropped_lines"] == bob["dropped_lines"] == 0
+
+    # The attacker: four valid records kept, five broken lines dropped and counted.
+    assert carol["user"] == "carol" and carol["checks"] == 3 and carol["answers"] == 1
+    assert carol["dropped_lines"] == 5
+    problems = " ".join(carol["problems"])
+    for why in ("not JSON", "unexpected 'grade'", "more than 200", "in the file of uid 1000"):
+        assert why in problems, why
+    # Re-checked by the controller: a verdict its own table contradicts, an answer marked
+    # correct that is not what the machine showed.
+    doubts = [r["doubt"] for r in carol["records"] if r["doubt"]]
+    assert len(doubts) == 3 and carol["doubted_records"] == 3
+    # The host's plants were refused there, each named; nothing of /etc/shadow came home.
+    (pc02,) = [h for h in work["hosts"] if h["host"] == "pc-02"]
+    refused = " ".join(pc02["refused"])
+    assert "1002.jsonl: a symbolic link" in refused
+    assert "1003.jsonl: larger than 64 KiB" in refused
+    assert "1004.jsonl: not a regular file" in refused
+    students_dir = reports / "pc-02" / "students"
+    assert sorted(p.name for p in students_dir.iterdir()) == ["1000.jsonl", "collect.json"]
+    # The controller-side link was replaced, not followed.
+    assert not (students_dir / "1000.jsonl").is_symlink() and not outside.exists()
+    assert "root:" not in (reports / "summary.json").read_text(encoding="utf-8")
+    assert (students_dir / "1000.jsonl").stat().st_mode & 0o077 == 0
+
+    # The page: no element or handler from a host; the attempt shown as text.
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    parser = Elements()
+    parser.feed(page)
+    assert sum(tag == "script" for tag, _ in parser.tags) == 1
+    assert not [tag for tag, _ in parser.tags if tag in ("img", "iframe", "object")]
+    assert not [name for _, attrs in parser.tags for name, _ in attrs if name.startswith("on")]
+    assert "&lt;script&gt;" in page and "self-reported" in page
+    # The spreadsheet: one row per student per host, no formula.
+    with (reports / "summary.csv").open(encoding="utf-8-sig", newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert [(r["host"], r["student_user"]) for r in rows] == [
+        ("pc-01", "alice"), ("pc-01", "bob"), ("pc-02", "carol"),
+    ]  # fmt: skip
+    cells = [cell for row in rows for cell in row.values()]
+    assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    assert rows[0]["answers_correct"] == "1/1" and rows[1]["answers_correct"] == "0/1"
+
+    # The playbook's tag does the same as the command.
+    (reports / "summary.json").unlink()
+    played = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "playbooks/lab.yml", "-i", str(inventory),
+         "--tags", "collect"],
+        cwd=project, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"},
+    )  # fmt: skip
+    assert played.returncode == 0, played.stdout + played.stderr
+    again = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert {(s["host"], s["uid"]) for s in again["students_work"]["students"]} == set(students)
+    assert {row["host"]: row["status"] for row in again["hosts"]} == {
+        "pc-01": "ok", "pc-02": "failed",
+    }  # fmt: skip
