@@ -113,7 +113,7 @@ def student_csv_cells(work: StudentWork | None) -> dict[str, object]:
         "last_check_containers": "; ".join(last_check.containers) if last_check else "",
         "answers_correct": f"{sum(a.matched for a in answers)}/{len(answers)}" if answers else "",
         "last_answers": "; ".join(
-            f"{a.question}: {'correct' if a.matched else 'wrong'}" for a in answers
+            f"{a.question}: {a.answer} ({'correct' if a.matched else 'wrong'})" for a in answers
         ),
         "dropped_lines": work.dropped,
         "doubted_records": work.doubts,
@@ -227,15 +227,13 @@ def _answers(answers: Sequence[StudentRecord], lang: str) -> str:
 
 
 def _history_item(record: StudentRecord, lang: str) -> str:
-    what = (
-        f" <code>{html.escape(record.question)}</code>: <q>{html.escape(record.answer)}</q>"
-        if record.kind == "answer"
-        else ""
-    )
-    return (
-        f"<li><time>{html.escape(shown_time(record.time))}</time> <code>{html.escape(command_line(record))}"
-        f"</code> {_verdict(record, lang)}{what}</li>"
-    )
+    if record.kind == "answer":
+        what = f" <code>{html.escape(record.question)}</code>: <q>{html.escape(record.answer)}</q>"
+    else:
+        what = "".join(f" <q>{html.escape(item)}</q>" for item in record.containers)
+    when = html.escape(shown_time(record.time))
+    command = html.escape(command_line(record))
+    return f"<li><time>{when}</time> <code>{command}</code> {_verdict(record, lang)}{what}</li>"
 
 
 def _verdict(record: StudentRecord, lang: str) -> str:

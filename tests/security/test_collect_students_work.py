@@ -108,7 +108,7 @@ CAROL = lines(
         USER_SCRIPT,
         "2026-12-07T07:10:00+00:00",
         containers=[{"name": SCRIPT, "image": FORMULA, "options": ["--pid host"]}],
-    ),  # fmt: skip
+    ),
     answer_record(1000, "carol", "2026-12-07T07:11:00+00:00", "time-user", FORMULA, "time", True),
     # Claims matched while its own table says pid was not as expected.
     check_record(
@@ -117,18 +117,18 @@ CAROL = lines(
     # Marks a namespace matched whose observation is not what was expected.
     check_record(
         1000,
-        "carol",
+        FORMULA,
         "2026-12-07T07:12:30+00:00",
         matched=False,
         namespaces={"net": PID_NOT_AS_EXPECTED | {"matched": True}},
-    ),  # fmt: skip
+    ),
     "not json at all",
     json.dumps(check_record(1000, "carol", "2026-12-07T07:13:00+00:00", grade="A+")),
     json.dumps(
         answer_record(
             1000, "carol", "2026-12-07T07:14:00+00:00", "differ", "x" * 201, DIFFER, False
         )
-    ),  # fmt: skip
+    ),
     json.dumps(check_record(0, "root", "2026-12-07T07:15:00+00:00")),
     json.dumps(check_record(1000, "carol", "2026-12-07T07:16:00+00:00") | {"uid": "1000"}),
 )
@@ -191,12 +191,14 @@ def lab_class(tmp_path_factory: pytest.TempPathFactory, class_hosts: dict[str, C
                             "student_id": f"s-{name}",
                         }
                         for name, container in class_hosts.items()
-                    }
+                    },
+                    # Where README tells an instructor to choose it: both commands follow it.
+                    "vars": {"namespace_lab_reports_dir": str(root / "class-reports")},
                 }
             }
         )
     )
-    reports = project / "reports"
+    reports = root / "class-reports"
     (reports / "pc-01").mkdir(parents=True)
     report = json.loads(GOLDEN.read_text(encoding="utf-8"))
     report["fingerprint"]["hostname"] = "pc-01"
@@ -246,35 +248,33 @@ class Elements(HTMLParser):
         self.tags.append((tag, attrs))
 
 
-def test_collect_brings_three_students_work_into_the_summary_unharmed(lab_class) -> None:
+@pytest.fixture(scope="module")
+def collected(lab_class) -> dict[str, Any]:
+    """`nslab collect --check`, then `nslab collect`, as the instructor types them."""
     project, inventory, outside = lab_class
-    reports = project / "reports"
-
+    reports = inventory.parent / "class-reports"
     before = tree(reports)
     dry = nslab_collect(project, inventory, "--check")
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert tree(reports) == before, "--check wrote under reports/"
-
+    after_dry = tree(reports)
     done = nslab_collect(project, inventory)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Students' work (self-reported): 3 students on 2 hosts" in done.stdout
-
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-    # The last provisioning run's outcomes are untouched by a collect.
-    hosts = {row["host"]: row for row in summary["hosts"]}
-    assert hosts["pc-01"]["status"] == "ok" and hosts["pc-01"]["verdict"] != "no report"
-    assert hosts["pc-01"]["report"] == "pc-01/report.html"
-    assert (hosts["pc-02"]["status"], hosts["pc-02"]["reason"]) == ("failed", "apt-get failed")
+    students = {(s["host"], s["uid"]): s for s in summary["students_work"]["students"]}
+    return {
+        "reports": reports, "outside": outside, "stdout": done.stdout, "summary": summary,
+        "students": students, "check_mode_unchanged": before == after_dry,
+        "project": project, "inventory": inventory,
+    }  # fmt: skip
 
-    work = summary["students_work"]
+
+def test_nslab_collect_brings_three_students_work_into_the_summary(collected) -> None:
+    assert "Students' work (self-reported): 3 students on 2 hosts" in collected["stdout"]
+    work = collected["summary"]["students_work"]
     assert work["self_reported"] is True
-    students = {(s["host"], s["uid"]): s for s in work["students"]}
+    students = collected["students"]
     assert set(students) == {("pc-01", 1000), ("pc-01", 1001), ("pc-02", 1000)}
-    alice, bob, carol = (
-        students[("pc-01", 1000)],
-        students[("pc-01", 1001)],
-        students[("pc-02", 1000)],
-    )
+    alice, bob = students[("pc-01", 1000)], students[("pc-01", 1001)]
     assert (alice["user"], alice["experiments"], alice["checks"], alice["answers"]) == (
         "alice", 1, 1, 1,
     )  # fmt: skip
@@ -285,31 +285,58 @@ def test_collect_brings_three_students_work_into_the_summary_unharmed(lab_class)
         ("host", "user", False)
     ]
     assert alice["dropped_lines"] == bob["dropped_lines"] == 0
+    # The spreadsheet: one row per student per host.
+    with (collected["reports"] / "summary.csv").open(encoding="utf-8-sig", newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert [(r["host"], r["student_user"]) for r in rows] == [
+        ("pc-01", "alice"), ("pc-01", "bob"), ("pc-02", "'" + FORMULA),
+    ]  # fmt: skip
+    assert rows[0]["answers_correct"] == "1/1" and rows[1]["answers_correct"] == "0/1"
 
-    # The attacker: four valid records kept, five broken lines dropped and counted.
-    assert carol["user"] == "carol" and carol["checks"] == 3 and carol["answers"] == 1
+
+def test_a_collect_keeps_every_hosts_last_report_and_status_and_check_mode_writes_nothing(
+    collected,
+) -> None:
+    assert collected["check_mode_unchanged"], "nslab collect --check wrote under reports/"
+    hosts = {row["host"]: row for row in collected["summary"]["hosts"]}
+    assert hosts["pc-01"]["status"] == "ok" and hosts["pc-01"]["verdict"] != "no report"
+    assert hosts["pc-01"]["report"] == "pc-01/report.html"
+    assert (hosts["pc-02"]["status"], hosts["pc-02"]["reason"]) == ("failed", "apt-get failed")
+
+
+def test_broken_and_contradicting_records_are_dropped_counted_or_doubted(collected) -> None:
+    carol = collected["students"][("pc-02", 1000)]
+    # Four valid records kept, five broken lines dropped and counted, each with its reason.
+    assert carol["user"] == FORMULA and carol["checks"] == 3 and carol["answers"] == 1
     assert carol["dropped_lines"] == 5
     problems = " ".join(carol["problems"])
     for why in ("not JSON", "unexpected 'grade'", "more than 200", "in the file of uid 1000"):
         assert why in problems, why
-    # Re-checked by the controller: a verdict its own table contradicts, an answer marked
+    # Re-checked by the controller: verdicts their own tables contradict, an answer marked
     # correct that is not what the machine showed.
     doubts = [r["doubt"] for r in carol["records"] if r["doubt"]]
-    assert len(doubts) == 3 and carol["doubted_records"] == 3
-    # The host's plants were refused there, each named; nothing of /etc/shadow came home.
-    (pc02,) = [h for h in work["hosts"] if h["host"] == "pc-02"]
+    assert carol["doubted_records"] == 3 and len(doubts) == 3
+    assert any("answer is not what the machine showed" in d for d in doubts)
+    assert any("its namespace table says the opposite" in d for d in doubts)
+
+
+def test_links_fifos_and_huge_files_among_the_records_get_nothing(collected) -> None:
+    (pc02,) = [h for h in collected["summary"]["students_work"]["hosts"] if h["host"] == "pc-02"]
     refused = " ".join(pc02["refused"])
     assert "1002.jsonl: a symbolic link" in refused
     assert "1003.jsonl: larger than 64 KiB" in refused
     assert "1004.jsonl: not a regular file" in refused
+    reports = collected["reports"]
     students_dir = reports / "pc-02" / "students"
     assert sorted(p.name for p in students_dir.iterdir()) == ["1000.jsonl", "collect.json"]
-    # The controller-side link was replaced, not followed.
-    assert not (students_dir / "1000.jsonl").is_symlink() and not outside.exists()
     assert "root:" not in (reports / "summary.json").read_text(encoding="utf-8")
+    # The link planted on the controller where the records go was replaced, not followed.
+    assert not (students_dir / "1000.jsonl").is_symlink() and not collected["outside"].exists()
     assert (students_dir / "1000.jsonl").stat().st_mode & 0o077 == 0
 
-    # The page: no element or handler from a host; the attempt shown as text.
+
+def test_html_and_formulas_in_records_stay_text(collected) -> None:
+    reports = collected["reports"]
     page = (reports / "index.html").read_text(encoding="utf-8")
     parser = Elements()
     parser.feed(page)
@@ -317,27 +344,27 @@ def test_collect_brings_three_students_work_into_the_summary_unharmed(lab_class)
     assert not [tag for tag, _ in parser.tags if tag in ("img", "iframe", "object")]
     assert not [name for _, attrs in parser.tags for name, _ in attrs if name.startswith("on")]
     assert "&lt;script&gt;" in page and "self-reported" in page
-    # The spreadsheet: one row per student per host, no formula.
     with (reports / "summary.csv").open(encoding="utf-8-sig", newline="") as table:
         rows = list(csv.DictReader(table))
-    assert [(r["host"], r["student_user"]) for r in rows] == [
-        ("pc-01", "alice"), ("pc-01", "bob"), ("pc-02", "carol"),
-    ]  # fmt: skip
     cells = [cell for row in rows for cell in row.values()]
     assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
-    assert rows[0]["answers_correct"] == "1/1" and rows[1]["answers_correct"] == "0/1"
+    assert rows[2]["last_answers"] == f"time-user: {FORMULA} (correct)"
 
-    # The playbook's tag does the same as the command.
+
+def test_the_playbooks_collect_tag_does_the_same(collected) -> None:
+    reports = collected["reports"]
     (reports / "summary.json").unlink()
     played = subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "playbooks/lab.yml", "-i", str(inventory),
-         "--tags", "collect"],
-        cwd=project, capture_output=True, text=True, timeout=600, check=False,
+        [str(VENV_BIN / "ansible-playbook"), "playbooks/lab.yml", "-i",
+         str(collected["inventory"]), "--tags", "collect"],
+        cwd=collected["project"], capture_output=True, text=True, timeout=600, check=False,
         env={**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"},
     )  # fmt: skip
     assert played.returncode == 0, played.stdout + played.stderr
     again = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
-    assert {(s["host"], s["uid"]) for s in again["students_work"]["students"]} == set(students)
+    assert {(s["host"], s["uid"]) for s in again["students_work"]["students"]} == set(
+        collected["students"]
+    )
     assert {row["host"]: row["status"] for row in again["hosts"]} == {
         "pc-01": "ok", "pc-02": "failed",
     }  # fmt: skip
