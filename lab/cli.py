@@ -150,20 +150,7 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         "docker when it answers, else standin (auto, the default)",
     )
     _add_release_option(parser)
-    parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
-    parser.add_argument("-f", "--forks", type=int, help="hosts worked on in parallel")
-    parser.add_argument(
-        "-e",
-        "--extra-vars",
-        "--extra-var",
-        dest="extravars",
-        action="append",
-        default=[],
-        metavar="VARS",
-        help="variables as Ansible takes them: KEY=VALUE (value read as YAML), JSON/YAML, or "
-        "@FILE (may be vault-encrypted); repeatable, a later one wins",
-    )
-    parser.add_argument("-C", "--check", action="store_true", help="dry run (--check --diff)")
+    _add_class_run_options(parser)
     parser.add_argument(
         "-D",
         "--diff",
@@ -184,6 +171,29 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--keep-runs", type=int, default=20, help="run directories to keep")
     _add_project_option(parser)
     parser.set_defaults(run=_run_provision)
+
+
+def _add_class_run_options(parser: argparse.ArgumentParser) -> None:
+    """What narrows and shapes a playbook run on a class inventory, as ansible-playbook has it."""
+    parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
+    parser.add_argument("-f", "--forks", type=int, help="hosts worked on in parallel")
+    parser.add_argument(
+        "-e",
+        "--extra-vars",
+        "--extra-var",
+        dest="extravars",
+        action="append",
+        default=[],
+        metavar="VARS",
+        help="variables as Ansible takes them: KEY=VALUE (value read as YAML), JSON/YAML, or "
+        "@FILE (may be vault-encrypted); repeatable, a later one wins",
+    )
+    parser.add_argument(
+        "-C",
+        "--check",
+        action="store_true",
+        help="dry run (--check --diff): changes no host, writes no report or summary",
+    )
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -269,19 +279,7 @@ def _add_collect(commands: argparse._SubParsersAction) -> None:
         "`ansible-playbook playbooks/lab.yml -i INVENTORY --tags collect`.",
     )
     parser.add_argument("-i", "--inventory", type=Path, required=True, help="the class inventory")
-    parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
-    parser.add_argument("-f", "--forks", type=int, help="hosts read in parallel")
-    parser.add_argument(
-        "-e",
-        "--extra-vars",
-        "--extra-var",
-        dest="extravars",
-        action="append",
-        default=[],
-        metavar="VARS",
-        help="variables as Ansible takes them (e.g. namespace_lab_lang=ja); repeatable",
-    )
-    parser.add_argument("-C", "--check", action="store_true", help="dry run: write nothing")
+    _add_class_run_options(parser)
     _add_connection_options(parser)
     _add_project_option(parser)
     parser.set_defaults(run=_run_collect)

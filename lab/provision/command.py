@@ -130,7 +130,9 @@ def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
                 f"{ok}/{len(record.hosts)} ok",
                 ",".join(record.failed_hosts),
                 record.docker_source or "-",
-                Path(record.playbook).name + (f" --limit {record.limit}" if record.limit else ""),
+                Path(record.playbook).name
+                + "".join(f" --tags {tag}" for tag in record.tags)
+                + (f" --limit {record.limit}" if record.limit else ""),
             ]
         )
     if not rows:

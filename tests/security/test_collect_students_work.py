@@ -21,13 +21,13 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 from docker.models.containers import Container
+from test_controller_host_data import elements
 
 from lab.testing import Testbed
 from lab.testing.hosts import running_host
@@ -230,6 +230,8 @@ def nslab_collect(project: Path, inventory: Path, *args: str) -> subprocess.Comp
 
 
 def tree(root: Path) -> dict[str, tuple[int, str]]:
+    """Every path with its mtime and content hash (playbook_runs.tree_state's, but a dangling
+    link planted under reports/ is itself a path here, not followed)."""
     return {
         str(path.relative_to(root)): (
             path.lstat().st_mtime_ns,
@@ -237,15 +239,6 @@ def tree(root: Path) -> dict[str, tuple[int, str]]:
         )
         for path in sorted(root.rglob("*"))
     }
-
-
-class Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
 
 
 @pytest.fixture(scope="module")
@@ -338,11 +331,10 @@ def test_links_fifos_and_huge_files_among_the_records_get_nothing(collected) -> 
 def test_html_and_formulas_in_records_stay_text(collected) -> None:
     reports = collected["reports"]
     page = (reports / "index.html").read_text(encoding="utf-8")
-    parser = Elements()
-    parser.feed(page)
-    assert sum(tag == "script" for tag, _ in parser.tags) == 1
-    assert not [tag for tag, _ in parser.tags if tag in ("img", "iframe", "object")]
-    assert not [name for _, attrs in parser.tags for name, _ in attrs if name.startswith("on")]
+    tags = elements(reports / "index.html")
+    assert sum(tag == "script" for tag, _ in tags) == 1
+    assert not [tag for tag, _ in tags if tag in ("img", "iframe", "object")]
+    assert not [name for _, attrs in tags for name, _ in attrs if name.startswith("on")]
     assert "&lt;script&gt;" in page and "self-reported" in page
     with (reports / "summary.csv").open(encoding="utf-8-sig", newline="") as table:
         rows = list(csv.DictReader(table))
