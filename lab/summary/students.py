@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.report.validate import InvalidReport, check_report
+from lab.summary.messages import summary_ui
 from lab.untrusted import host_name_problem
 
 STUDENTS_DIR = "students"
@@ -64,8 +65,20 @@ class StudentRecord:
     question: str = ""
     answer: str = ""
     expected: str = ""
-    # Why the controller does not believe the record's own verdict ("" : nothing found).
-    doubt: str = ""
+    # Why the controller does not believe the record's own verdict: a message key of the
+    # summary's catalogue ("doubt.*"; "" : nothing found) and its parameters.
+    doubt_key: str = ""
+    doubt_args: tuple[tuple[str, str], ...] = ()
+
+    def doubt_text(self, lang: str = "en") -> str:
+        if not self.doubt_key:
+            return ""
+        return summary_ui(f"doubt.{self.doubt_key}", lang, **dict(self.doubt_args))
+
+    @property
+    def doubt(self) -> str:
+        """The doubt in English ("" : none), as summary.json keeps it."""
+        return self.doubt_text("en")
 
 
 @dataclass(frozen=True)
@@ -190,14 +203,14 @@ def parse_record(line: str, uid: int) -> StudentRecord:
             question=data["question"],
             answer=data["answer"],
             expected=data["expected"],
-            doubt=_answer_doubt(data),
+            doubt_key=_answer_doubt(data),
         )
     namespaces = data["namespaces"]
     return StudentRecord(
         **common,
         containers=tuple(_container(item) for item in data["containers"]),
         mismatched=tuple(name for name, row in namespaces.items() if not row["matched"]),
-        doubt=_check_doubt(data["matched"], namespaces),
+        **_check_doubt(data["matched"], namespaces),
     )
 
 
@@ -206,30 +219,28 @@ def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def _check_doubt(matched: bool, namespaces: Mapping[str, Mapping[str, Any]]) -> str:
-    """What the record's own table says against its verdict."""
+def _check_doubt(matched: bool, namespaces: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """What the record's own table says against its verdict (the record's doubt fields)."""
     wrong_rows = [
         name
         for name, row in namespaces.items()
         if row["matched"] != (row["observed"] == row["expected"])
     ]
     if wrong_rows:
-        return f"its table marks {', '.join(wrong_rows)} matched against its own observation"
+        return {"doubt_key": "row", "doubt_args": (("types", ", ".join(wrong_rows)),)}
     table_matched = bool(namespaces) and all(row["matched"] for row in namespaces.values())
     if matched != table_matched:
-        return f"says matched={str(matched).lower()}, its namespace table says the opposite"
-    return ""
+        return {"doubt_key": "verdict", "doubt_args": (("claimed", str(matched).lower()),)}
+    return {}
 
 
 def _answer_doubt(data: Mapping[str, Any]) -> str:
     if data["correct"] != data["matched"]:
-        return "its correct and matched differ"
+        return "flags"
     # Words compared as sets: the order, case and separators a student types do not matter.
     same = _words(data["answer"]) == _words(data["expected"])
     if data["correct"] != same:
-        marked = "correct" if data["correct"] else "wrong"
-        shown = "the same as" if same else "not"
-        return f"marked {marked}, yet the answer is {shown} what the machine showed"
+        return "marked_correct" if data["correct"] else "marked_wrong"
     return ""
 
 

@@ -249,7 +249,7 @@ def _verdict(record: StudentRecord, lang: str) -> str:
 def _doubt(record: StudentRecord, lang: str) -> str:
     if not record.doubt:
         return ""
-    return f'<p class="doubt">{_t("students.doubt", lang, why=record.doubt)}</p>'
+    return f'<p class="doubt">{_t("students.doubt", lang, why=record.doubt_text(lang))}</p>'
 
 
 def _t(key: str, lang: str, **params: object) -> str:

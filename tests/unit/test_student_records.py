@@ -61,9 +61,11 @@ def test_records_pass_and_fail_as_with_jsonschema(name: str) -> None:
 def test_answers_are_compared_as_words_and_contradictions_doubted() -> None:
     assert parse_record(json.dumps(ANSWER), 1000).doubt == ""
     lying = ANSWER | {"answer": "net", "expected": "time user"}
-    assert "not what the machine showed" in parse_record(json.dumps(lying), 1000).doubt
+    assert "answer is not what the machine showed" in parse_record(json.dumps(lying), 1000).doubt
     modest = ANSWER | {"correct": False, "matched": False}
-    assert "the same as what the machine showed" in parse_record(json.dumps(modest), 1000).doubt
+    assert (
+        "yet the answer is what the machine showed" in parse_record(json.dumps(modest), 1000).doubt
+    )
     split = ANSWER | {"matched": False}
     assert parse_record(json.dumps(split), 1000).doubt == "its correct and matched differ"
 
@@ -71,9 +73,9 @@ def test_answers_are_compared_as_words_and_contradictions_doubted() -> None:
 def test_a_check_whose_table_says_otherwise_is_doubted() -> None:
     not_as_expected = {"observed": "same", "expected": "different", "matched": False}
     claims = CHECK | {"namespaces": {"net": SIDES, "pid": not_as_expected}}
-    assert "says matched=true" in parse_record(json.dumps(claims), 1000).doubt
+    assert "it says matched=true" in parse_record(json.dumps(claims), 1000).doubt
     marks = CHECK | {"namespaces": {"pid": not_as_expected | {"matched": True}}, "matched": True}
-    assert "marks pid matched" in parse_record(json.dumps(marks), 1000).doubt
+    assert "verdict for pid disagrees" in parse_record(json.dumps(marks), 1000).doubt
     honest = CHECK | {"namespaces": {"pid": not_as_expected}, "matched": False}
     record = parse_record(json.dumps(honest), 1000)
     assert (record.doubt, record.mismatched) == ("", ("pid",))

@@ -287,13 +287,19 @@ def test_students_work_is_shown_in_both_languages(tmp_path: Path, class_page, la
     from lab.summary.students import write_student_files
 
     differ = "cgroup ipc mnt net pid uts"
+    # Marked correct by a student who is root on vm-a, though the machine showed otherwise.
+    claims_right = {
+        "schema": 1, "kind": "answer", "time": "2026-12-07T09:29:00+00:00", "uid": 1001,
+        "user": "ben", "command": ["quiz", "host"], "matched": True, "question": "host",
+        "answer": "none", "expected": "time user", "correct": True,
+    }  # fmt: skip
     fetched = {
         "vm-a": {"files": [
             {"name": "1000.jsonl", "content": students_records(1000, "aiko", (
                 ("differ", differ, differ), ("host", "time user", "time user"),
                 ("time-user", "shared", "separate")))},
             {"name": "1001.jsonl", "content": students_records(1001, "ben", (
-                ("differ", "net pid", differ),)) + "not a record\n"},
+                ("differ", "net pid", differ),)) + "not a record\n" + json.dumps(claims_right)},
         ]},
         "vm-b": {"files": [{"name": "1000.jsonl", "content": students_records(1000, "chen", (
             ("differ", "cgroup ipc mnt net pid uts", differ),))}]},
@@ -320,6 +326,11 @@ def test_students_work_is_shown_in_both_languages(tmp_path: Path, class_page, la
     assert "web2 (debian:12, --pid host)" in rows[0][4]
     # Two right, one wrong (in Japanese the word for wrong, 不正解, holds the one for right).
     assert rows[0][5].count(correct) == {"en": 2, "ja": 3}[lang] and rows[0][5].count(wrong) == 1
+    doubt = {
+        "en": "The controller doubts this record: marked correct, yet the answer is not what",
+        "ja": "コントローラーはこの記録を疑っています: 正解とされているが、解答はマシンの結果と",
+    }[lang]
+    assert doubt in rows[1][5]
     dom = dump_dom(tmp_path, page)
     assert {"en": "Self-reported", "ja": "自己申告"}[lang] in dom
     shot = tmp_path / f"students-{lang}.png"
