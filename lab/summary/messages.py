@@ -59,7 +59,7 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "{doubted} records the controller doubts; see the page",
         "students.title": "Students' work (self-reported)",
         "students.self_reported": "What each student ran, checked and answered on their machine, "
-        "as the machine recorded it and `nslab collect` brought it home. Self-reported: a "
+        "as the machine recorded it and nslab collect brought it home. Self-reported: a "
         "student who is root on their machine can write anything there. Lines that are not "
         "valid records are dropped and counted; verdicts the controller can re-check and finds "
         "contradicted are marked.",
@@ -72,7 +72,7 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "students.none": "No student has recorded any work yet.",
         "students.counts": "experiments: {experiments}, checks: {checks}, answers: {answers}",
         "students.history": "everything, newest first",
-        "students.dropped": "{n} lines dropped (not valid records):",
+        "students.dropped": "Lines dropped (not valid records): {n}",
         "students.mismatched": "not as expected: {types}",
         "students.answered": "answered",
         "students.machine_showed": "the machine showed",
@@ -141,7 +141,7 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "コントローラーが疑わしいとした記録 {doubted} 件。詳細はページを参照",
         "students.title": "学生の作業 (自己申告)",
         "students.self_reported": "各学生が自分のマシンで実行・確認・解答した内容です。マシンが"
-        "記録し、`nslab collect` が集めたものです。自己申告: マシンの root である学生は何でも"
+        "記録し、nslab collect が集めたものです。自己申告: マシンの root である学生は何でも"
         "書き込めます。正しい記録でない行は除外して数え、コントローラーが再確認して矛盾を見つけた"
         "判定には印を付けています。",
         "students.student_user": "学生 (ホスト上のユーザー)",
@@ -153,7 +153,7 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "students.none": "まだ作業を記録した学生はいません。",
         "students.counts": "実験 {experiments} 回、確認 {checks} 回、解答 {answers} 件",
         "students.history": "すべて (新しい順)",
-        "students.dropped": "{n} 行を除外 (正しい記録ではない):",
+        "students.dropped": "除外した行 (正しい記録ではない): {n}",
         "students.mismatched": "予想と異なる: {types}",
         "students.answered": "解答",
         "students.machine_showed": "マシンの結果",

@@ -311,8 +311,8 @@ def test_students_work_is_shown_in_both_languages(tmp_path: Path, class_page, la
     rows = [[text for _, text in cells] for _, cells in tables.rows["students"]]
     assert [row[:2] for row in rows] == [
         ["aiko (uid 1000)", "vm-a"],
-        ["ben (uid 1001)" + {"en": "1 lines dropped (not valid records):",
-                             "ja": "1 行を除外 (正しい記録ではない):"}[lang]
+        ["ben (uid 1001)" + {"en": "Lines dropped (not valid records): 1",
+                             "ja": "除外した行 (正しい記録ではない): 1"}[lang]
          + "line 4: not JSON (JSONDecodeError)", "vm-a"],
         ["chen (uid 1000)", "vm-b"],
     ]  # fmt: skip
