@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 from lab.experiment.options import add_experiment_run_options, add_report_output_options
 
@@ -221,19 +222,14 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 def _run_provision(args: argparse.Namespace) -> int:
     """One request from argv, checked once downstream (lab.provision.config.build_config)."""
-    from lab.provision.config import ProvisionRequest
-
-    request = ProvisionRequest(
-        project_dir=args.project,
-        inventory=args.inventory,
+    request = _class_run_request(
+        args,
+        args.tags,
+        args.skip_tags,
+        args.diff,
         playbook=args.playbook,
-        limit=args.limit,
-        forks=args.forks,
-        extravars=tuple(args.extravars),
-        check=args.check,
         retry_failed=args.retry_failed,
         keep_runs=args.keep_runs,
-        options=_ansible_options(args, tuple(args.tags), tuple(args.skip_tags), args.diff),
         vms=args.vms,
         docker_repo=args.docker_repo,
         release=args.release,
@@ -247,25 +243,35 @@ def _run_provision(args: argparse.Namespace) -> int:
     return provision_command(request)
 
 
-def _ansible_options(args: argparse.Namespace, tags: tuple[str, ...], skip_tags: tuple[str, ...],
-                     diff: bool):  # fmt: skip
+def _class_run_request(
+    args: argparse.Namespace, tags: list[str], skip_tags: list[str], diff: bool, **more: Any
+) -> Any:
+    """The request of a run on a class inventory from what _add_class_run_options and
+    _add_connection_options parsed (`provision` and `collect`), with `more` of its own."""
+    from lab.provision.config import ProvisionRequest
     from lab.provision.options import AnsibleOptions
 
-    return AnsibleOptions(
+    options = AnsibleOptions(
         user=args.user,
         private_key=args.private_key,
         ask_pass=args.ask_pass,
         ask_become_pass=args.ask_become_pass,
         vault_password_files=tuple(args.vault_password_file),
         ask_vault_pass=args.ask_vault_pass,
-        tags=tags,
-        skip_tags=skip_tags,
+        tags=tuple(tags),
+        skip_tags=tuple(skip_tags),
         diff=diff,
     )
-
-
-# playbooks/lab.yml's tag for bringing the students' work home alone.
-COLLECT_TAG = "collect"
+    return ProvisionRequest(
+        project_dir=args.project,
+        inventory=args.inventory,
+        limit=args.limit,
+        forks=args.forks,
+        extravars=tuple(args.extravars),
+        check=args.check,
+        options=options,
+        **more,
+    )
 
 
 def _add_collect(commands: argparse._SubParsersAction) -> None:
@@ -289,18 +295,9 @@ def _run_collect(args: argparse.Namespace) -> int:
     """`nslab provision` of playbooks/lab.yml with its collect tag: the same checked request,
     the same reports directory Ansible decides, the same lock and the same summary writer."""
     from lab.provision.command import provision_command
-    from lab.provision.config import ProvisionRequest
+    from lab.provision.runs import COLLECT_TAG
 
-    request = ProvisionRequest(
-        project_dir=args.project,
-        inventory=args.inventory,
-        limit=args.limit,
-        forks=args.forks,
-        extravars=tuple(args.extravars),
-        check=args.check,
-        options=_ansible_options(args, (COLLECT_TAG,), (), False),
-    )
-    return provision_command(request)
+    return provision_command(_class_run_request(args, [COLLECT_TAG], [], False))
 
 
 def _add_runs(commands: argparse._SubParsersAction) -> None:

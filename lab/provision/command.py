@@ -21,7 +21,7 @@ from lab.provision.config import (
 )
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import AnsibleOptions, Passwords, ask_passwords
-from lab.provision.runs import RunsDir
+from lab.provision.runs import RunsDir, only_collects
 from lab.runlock import held
 from lab.summary.model import HostOutcome
 from lab.summary.outcome import DOCKER_SOURCE_VARIABLES
@@ -89,7 +89,7 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
         # run that only collects the students' work records no outcome (`nslab collect`).
         statuses = (
             None
-            if config.options.tags == ("collect",)
+            if only_collects(config.options.tags)
             else [_status_record(config, outcome) for outcome in result.outcomes.values()]
         )
         rows = write_run_summary(reports_dir, config.hosts, lang, statuses).rows

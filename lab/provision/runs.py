@@ -20,6 +20,15 @@ from lab.errors import LabError
 from lab.runlock import private_dir
 from lab.summary.model import HostOutcome
 
+# playbooks/lab.yml's tag that only brings the students' work home (`nslab collect`): a run with
+# it alone provisions nothing, so its hosts' outcomes are not the class's.
+COLLECT_TAG = "collect"
+
+
+def only_collects(tags: tuple[str, ...] | list[str]) -> bool:
+    return list(tags) == [COLLECT_TAG]
+
+
 RECORD_NAME = "run.json"
 DEFAULT_KEEP = 20
 
@@ -125,7 +134,7 @@ class RunsDir:
                 record
                 and record.status != "running"
                 and record.inventory == str(inventory)
-                and record.tags != ["collect"]
+                and not only_collects(record.tags)
             ):
                 return record
         return None

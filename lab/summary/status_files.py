@@ -38,13 +38,7 @@ def write_status_files(reports_dir: Path, records: Iterable[Mapping[str, Any]]) 
 
 def read_status_records(text: str) -> list[Mapping[str, Any]]:
     """The records as the playbook passes them: a JSON list of objects."""
-    try:
-        records = json.loads(text)
-    except ValueError as error:
-        raise BadStatusRecord(f"the host status records are not JSON: {error}") from error
-    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
-        raise BadStatusRecord("the host status records must be a JSON list of objects")
-    return records
+    return _status_list(_json_of(text, "the host status records"))
 
 
 def read_run_records(
@@ -52,17 +46,27 @@ def read_run_records(
 ) -> tuple[list[Mapping[str, Any]] | None, dict[str, Mapping[str, Any]] | None]:
     """The statuses and students' records as the summary play passes them together:
     {"statuses": [...] or null, "students": {host: {...}} or null}."""
-    try:
-        records = json.loads(text)
-    except ValueError as error:
-        raise BadStatusRecord(f"the run's records are not JSON: {error}") from error
+    records = _json_of(text, "the run's records")
     if not isinstance(records, dict):
         raise BadStatusRecord('the run\'s records must be a JSON object ("statuses", "students")')
     statuses = records.get("statuses")
     students = records.get("students")
     if students is not None and not isinstance(students, dict):
         raise BadStatusRecord('"students" must map each host to what was read from it')
-    return (None if statuses is None else read_status_records(json.dumps(statuses))), students
+    return (None if statuses is None else _status_list(statuses)), students
+
+
+def _json_of(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise BadStatusRecord(f"{what} are not JSON: {error}") from error
+
+
+def _status_list(records: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        raise BadStatusRecord("the host status records must be a JSON list of objects")
+    return records
 
 
 def _host_of(record: Mapping[str, Any]) -> str:
