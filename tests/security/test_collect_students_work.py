@@ -21,6 +21,8 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from docker.models.containers import Container
 from test_controller_host_data import elements
 
 from lab.testing import Testbed
-from lab.testing.hosts import running_host
+from lab.testing.hosts import remove_host, start_host
 
 pytestmark = pytest.mark.integration
 
@@ -151,14 +153,20 @@ def write_records(host: Container, files: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def class_hosts(docker_client: docker.DockerClient, testbed: Testbed) -> Iterator[dict[str, Any]]:
-    hosts: dict[str, Container] = {}
-    with (
-        running_host(docker_client, testbed.host_image, f"nslab-collect-a-{os.getpid()}",
-                     testbed.network, "collect") as first,
-        running_host(docker_client, testbed.host_image, f"nslab-collect-b-{os.getpid()}",
-                     testbed.network, "collect") as second,
-    ):  # fmt: skip
-        hosts = {"pc-01": first, "pc-02": second}
+    names = {"pc-01": f"nslab-collect-a-{os.getpid()}", "pc-02": f"nslab-collect-b-{os.getpid()}"}
+    with ExitStack() as started:
+        # Both boot at once: systemd's boot is mostly waiting, and two in a row cost ~8 s more.
+        with ThreadPoolExecutor(len(names)) as pool:
+            booting = {
+                host: pool.submit(start_host, docker_client, testbed.host_image, name,
+                                  testbed.network, "collect")
+                for host, name in names.items()
+            }  # fmt: skip
+        for future in booting.values():
+            if future.exception() is None:
+                started.callback(remove_host, future.result())
+        hosts = {host: future.result() for host, future in booting.items()}
+        first, second = hosts["pc-01"], hosts["pc-02"]
         write_records(first, {"1000.jsonl": ALICE, "1001.jsonl": BOB})
         write_records(second, {"1000.jsonl": CAROL})
         # The attacker's plants among the records.
@@ -166,6 +174,18 @@ def class_hosts(docker_client: docker.DockerClient, testbed: Testbed) -> Iterato
         as_root(second, f"head -c 1048576 /dev/zero | tr '\\0' 'x' > {RECORDS_DIR}/1003.jsonl")
         as_root(second, f"mkfifo {RECORDS_DIR}/1004.jsonl")
         yield hosts
+
+
+def on_the_hosts(hosts: dict[str, Container]) -> dict[str, str]:
+    """Each host's records directory as the students' command left it: names, kinds, modes,
+    owners, times and the regular files' hashes (a collect must change none of it)."""
+    return {
+        host: container.exec_run(
+            ["sh", "-c", f"cd {RECORDS_DIR} && stat -c '%n %F %a %U %Y' * "
+                         f"&& sha256sum 1000.jsonl /etc/shadow"]
+        ).output.decode(errors="replace")
+        for host, container in hosts.items()
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +240,9 @@ def lab_class(tmp_path_factory: pytest.TempPathFactory, class_hosts: dict[str, C
 
 
 def nslab_collect(project: Path, inventory: Path, *args: str) -> subprocess.CompletedProcess:
-    """As the instructor types it."""
+    """`nslab collect -i INVENTORY` as README gives it (the console script, the inventory choosing
+    the reports directory); --project only keeps this run's runs/ out of the checkout, as the
+    other tests of nslab's commands do."""
     return subprocess.run(
         [str(VENV_BIN / "nslab"), "collect", "-i", str(inventory), "--project", str(project),
          *args],
@@ -242,22 +264,26 @@ def tree(root: Path) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def collected(lab_class) -> dict[str, Any]:
+def collected(lab_class, class_hosts) -> dict[str, Any]:
     """`nslab collect --check`, then `nslab collect`, as the instructor types them."""
     project, inventory, outside = lab_class
     reports = inventory.parent / "class-reports"
     before = tree(reports)
+    hosts_before = on_the_hosts(class_hosts)
     dry = nslab_collect(project, inventory, "--check")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     after_dry = tree(reports)
     done = nslab_collect(project, inventory)
     assert done.returncode == 0, done.stdout + done.stderr
+    hosts_after = on_the_hosts(class_hosts)
     summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
     students = {(s["host"], s["uid"]): s for s in summary["students_work"]["students"]}
     return {
         "reports": reports, "outside": outside, "stdout": done.stdout, "summary": summary,
         "students": students, "check_mode_unchanged": before == after_dry,
         "project": project, "inventory": inventory,
+        "hosts_unchanged": hosts_before == hosts_after and "1000.jsonl regular file 600 root"
+        in hosts_after["pc-02"],
     }  # fmt: skip
 
 
@@ -291,6 +317,7 @@ def test_a_collect_keeps_every_hosts_last_report_and_status_and_check_mode_write
     collected,
 ) -> None:
     assert collected["check_mode_unchanged"], "nslab collect --check wrote under reports/"
+    assert collected["hosts_unchanged"], "a collect changed the records on a host"
     hosts = {row["host"]: row for row in collected["summary"]["hosts"]}
     assert hosts["pc-01"]["status"] == "ok" and hosts["pc-01"]["verdict"] != "no report"
     assert hosts["pc-01"]["report"] == "pc-01/report.html"
