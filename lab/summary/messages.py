@@ -84,7 +84,8 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "students.refused": "{host}: {what}",
         "doubt.row": "its table's verdict for {types} disagrees with what it says was observed "
         "and expected",
-        "doubt.verdict": "it says matched={claimed}, its own namespace table says the opposite",
+        "doubt.verdict": "it says every namespace was as expected, yet its own table shows {types} "
+        "not as expected",
         "doubt.flags": "its correct and matched differ",
         "doubt.marked_correct": "marked correct, yet the answer is not what the machine showed",
         "doubt.marked_wrong": "marked wrong, yet the answer is what the machine showed",
@@ -164,7 +165,8 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "students.doubt": "コントローラーはこの記録を疑っています: {why}",
         "students.refused": "{host}: {what}",
         "doubt.row": "{types} の判定が、記録自身の観測値と予想値に合わない",
-        "doubt.verdict": "matched={claimed} と記録しているが、記録自身の名前空間の表は逆を示す",
+        "doubt.verdict": "すべて予想どおりと記録しているが、"
+        "記録自身の表では {types} が予想と異なる",
         "doubt.flags": "correct と matched が食い違う",
         "doubt.marked_correct": "正解とされているが、解答はマシンの結果と異なる",
         "doubt.marked_wrong": "不正解とされているが、解答はマシンの結果と同じ",

@@ -337,7 +337,7 @@ def test_broken_and_contradicting_records_are_dropped_counted_or_doubted(collect
     doubts = [r["doubt"] for r in carol["records"] if r["doubt"]]
     assert carol["doubted_records"] == 3 and len(doubts) == 3
     assert any("answer is not what the machine showed" in d for d in doubts)
-    assert any("own namespace table says the opposite" in d for d in doubts)
+    assert any("yet its own table shows pid not as expected" in d for d in doubts)
 
 
 def test_links_fifos_and_huge_files_among_the_records_get_nothing(collected) -> None:

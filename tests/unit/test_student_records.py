@@ -73,12 +73,19 @@ def test_answers_are_compared_as_words_and_contradictions_doubted() -> None:
 def test_a_check_whose_table_says_otherwise_is_doubted() -> None:
     not_as_expected = {"observed": "same", "expected": "different", "matched": False}
     claims = CHECK | {"namespaces": {"net": SIDES, "pid": not_as_expected}}
-    assert "it says matched=true" in parse_record(json.dumps(claims), 1000).doubt
+    assert (
+        "yet its own table shows pid not as expected"
+        in parse_record(json.dumps(claims), 1000).doubt
+    )
     marks = CHECK | {"namespaces": {"pid": not_as_expected | {"matched": True}}, "matched": True}
     assert "verdict for pid disagrees" in parse_record(json.dumps(marks), 1000).doubt
     honest = CHECK | {"namespaces": {"pid": not_as_expected}, "matched": False}
     record = parse_record(json.dumps(honest), 1000)
     assert (record.doubt, record.mismatched) == ("", ("pid",))
+    # Not matched with every row kept as expected: the students' command leaves out a row it
+    # could not read, and an experiment record keeps the course note's scenario of several.
+    elsewhere = CHECK | {"kind": "experiment", "matched": False}
+    assert parse_record(json.dumps(elsewhere), 1000).doubt == ""
 
 
 def test_a_file_keeps_its_last_200_records_and_counts_the_rest() -> None:
