@@ -27,9 +27,19 @@ description:
     why each other entry was not read (a link, not a regular file, over C(max_bytes)).
   - A missing directory is no students yet. Read-only; runs the same in check mode.
 options:
-  path: {type: path, default: /var/lib/nslab/students}
-  max_bytes: {type: int, default: 65536}
-  max_files: {type: int, default: 500}
+  path:
+    description: The records directory the students' command writes.
+    type: path
+    default: /var/lib/nslab/students
+  max_bytes:
+    description: The largest record file read (the command keeps each under 64 KiB).
+    type: int
+    default: 65536
+  max_files:
+    description: At most this many entries of the directory are looked at.
+    type: int
+    default: 500
+author: nslab
 """
 
 _RECORD_FILE = re.compile(r"^[0-9]{1,10}\.jsonl$")
