@@ -54,7 +54,9 @@ def read_records(path: str, max_bytes: int, max_files: int) -> dict[str, list]:
     except OSError as error:
         if error.errno == errno.ENOENT:
             return {"files": files, "refused": refused}
-        reason = "a symbolic link" if error.errno in (errno.ELOOP, errno.ENOTDIR) else error.strerror
+        # O_NOFOLLOW with O_DIRECTORY answers a link with ELOOP or ENOTDIR, as it does a file.
+        linked = error.errno in (errno.ELOOP, errno.ENOTDIR)
+        reason = "a symbolic link or not a directory" if linked else error.strerror
         return {"files": files, "refused": [f"{path}: {reason}, not read"]}
     try:
         names = sorted(name for name in os.listdir(folder) if not name.startswith("."))
@@ -99,7 +101,9 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
-    module.exit_json(changed=False, **read_records(params["path"], params["max_bytes"], params["max_files"]))
+    module.exit_json(
+        changed=False, **read_records(params["path"], params["max_bytes"], params["max_files"])
+    )
 
 
 if __name__ == "__main__":
