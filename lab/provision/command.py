@@ -94,7 +94,7 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
         )
         rows = write_run_summary(reports_dir, config.hosts, lang, statuses).rows
     out.write(render_text(rows, lang, students_of(reports_dir, [row.host for row in rows])) + "\n")
-    _print_footer(out, result, index)
+    _print_footer(out, result, index, only_collects(config.options.tags))
     return 0 if result.status == "successful" and not result.failed_hosts else 1
 
 
@@ -156,10 +156,18 @@ def _failed_last_time(runs: RunsDir, inventory: Path, limit: str | None) -> str:
     return ",".join(last.failed_hosts)
 
 
-def _print_footer(out: TextIO, result: ProvisionResult, index: Path | None) -> None:
+def _print_footer(
+    out: TextIO, result: ProvisionResult, index: Path | None, collected: bool
+) -> None:
     failed = result.failed_hosts
     out.write(f"\n{len(result.outcomes) - len(failed)}/{len(result.outcomes)} hosts ok")
-    out.write(f"; retry the others with --retry-failed ({', '.join(failed)})\n" if failed else "\n")
+    # `nslab collect` has no --retry-failed (and that one looks past collects): run it again.
+    again = (
+        "run nslab collect again once they answer"
+        if collected
+        else "retry the others with --retry-failed"
+    )
+    out.write(f"; {again} ({', '.join(failed)})\n" if failed else "\n")
     if result.status != "successful" and not failed:
         out.write(f"ansible-playbook ended {result.status} (rc {result.rc}); see {result.stdout}\n")
     out.write(f"Report: {index}\n" if index else "Report: none written (--check)\n")

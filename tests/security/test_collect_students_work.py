@@ -387,3 +387,22 @@ def test_the_playbooks_collect_tag_does_the_same(collected) -> None:
     assert {row["host"]: row["status"] for row in again["hosts"]} == {
         "pc-01": "ok", "pc-02": "failed",
     }  # fmt: skip
+
+
+def test_a_host_that_does_not_answer_keeps_its_records_and_fails_the_collect(
+    collected, class_hosts
+) -> None:
+    """Last, as it takes pc-02 down: README's promise for a machine gone mid-class."""
+    reports = collected["reports"]
+    kept = (reports / "pc-02" / "students" / "1000.jsonl").read_bytes()
+    class_hosts["pc-02"].kill()
+    done = nslab_collect(collected["project"], collected["inventory"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1/2 hosts ok; run nslab collect again once they answer (pc-02)" in done.stdout
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert {(s["host"], s["uid"]) for s in summary["students_work"]["students"]} == set(
+        collected["students"]
+    )
+    assert (reports / "pc-02" / "students" / "1000.jsonl").read_bytes() == kept
+    # Its last provisioning's outcome stays: a collect records none.
+    assert {row["host"]: row["status"] for row in summary["hosts"]}["pc-02"] == "failed"
