@@ -38,7 +38,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-GOLDEN = REPO / "tests" / "golden" / "seed-cgroup-v2.en.json"
+GOLDEN = REPO / "tests" / "golden" / "course-note-cgroup-v2.en.json"
 RECORDS_DIR = "/var/lib/nslab/students"
 NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 SCRIPT = '<script>document.title="pwned"</script><img src=x onerror="alert(1)">'
