@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 from lab.experiment.options import add_experiment_run_options, add_report_output_options
 
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_testbed(commands)
     _add_report(commands)
     _add_provision(commands)
+    _add_collect(commands)
     _add_runs(commands)
     _add_experiment(commands)
     _add_vm(commands)
@@ -97,16 +99,28 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         help="first write each host's status.json from FILE ('-': standard input), a JSON list "
         "of status records as playbooks/lab.yml makes them; creates the reports directory",
     )
+    parser.add_argument(
+        "--records",
+        type=argparse.FileType("r", encoding="utf-8"),
+        metavar="FILE",
+        help="as --statuses, a JSON object with what playbooks/lab.yml brought home: "
+        '"statuses" (that list, or null when only collecting) and "students" (per host, the '
+        "students' record files read from it)",
+    )
     parser.set_defaults(run=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from lab.report.explain import default_lang
     from lab.summary.command import report
-    from lab.summary.status_files import read_status_records
+    from lab.summary.status_files import read_run_records, read_status_records
 
-    statuses = read_status_records(args.statuses.read()) if args.statuses else None
-    return report(args.reports_dir, args.hosts, args.lang or default_lang(), statuses)
+    statuses, students = None, None
+    if args.statuses:
+        statuses = read_status_records(args.statuses.read())
+    if args.records:
+        statuses, students = read_run_records(args.records.read())
+    return report(args.reports_dir, args.hosts, args.lang or default_lang(), statuses, students)
 
 
 def _add_provision(commands: argparse._SubParsersAction) -> None:
@@ -137,6 +151,31 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         "docker when it answers, else standin (auto, the default)",
     )
     _add_release_option(parser)
+    _add_class_run_options(parser)
+    parser.add_argument(
+        "-D",
+        "--diff",
+        action="store_true",
+        help="record what changes in files and templates (the run's stdout under runs/)",
+    )
+    parser.add_argument("-t", "--tags", action="append", default=[], help="only these tags")
+    parser.add_argument("--skip-tags", action="append", default=[], help="all but these tags")
+    _add_connection_options(parser)
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="run again only on the hosts that failed in the last run with this inventory",
+    )
+    parser.add_argument(
+        "--playbook", default="lab.yml", help="a playbook file or a name under playbooks/"
+    )
+    parser.add_argument("--keep-runs", type=int, default=20, help="run directories to keep")
+    _add_project_option(parser)
+    parser.set_defaults(run=_run_provision)
+
+
+def _add_class_run_options(parser: argparse.ArgumentParser) -> None:
+    """What narrows and shapes a playbook run on a class inventory, as ansible-playbook has it."""
     parser.add_argument("-l", "--limit", help="Ansible host pattern to narrow the inventory")
     parser.add_argument("-f", "--forks", type=int, help="hosts worked on in parallel")
     parser.add_argument(
@@ -150,15 +189,15 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
         help="variables as Ansible takes them: KEY=VALUE (value read as YAML), JSON/YAML, or "
         "@FILE (may be vault-encrypted); repeatable, a later one wins",
     )
-    parser.add_argument("-C", "--check", action="store_true", help="dry run (--check --diff)")
     parser.add_argument(
-        "-D",
-        "--diff",
+        "-C",
+        "--check",
         action="store_true",
-        help="record what changes in files and templates (the run's stdout under runs/)",
+        help="dry run (--check --diff): changes no host, writes no report or summary",
     )
-    parser.add_argument("-t", "--tags", action="append", default=[], help="only these tags")
-    parser.add_argument("--skip-tags", action="append", default=[], help="all but these tags")
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     connection = parser.add_argument_group("connection and privilege (as ansible-playbook)")
     connection.add_argument("-u", "--user", help="connect as this user")
     connection.add_argument(
@@ -179,45 +218,18 @@ def _add_provision(commands: argparse._SubParsersAction) -> None:
     connection.add_argument(
         "-J", "--ask-vault-pass", action="store_true", help="ask the Ansible Vault password"
     )
-    parser.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="run again only on the hosts that failed in the last run with this inventory",
-    )
-    parser.add_argument(
-        "--playbook", default="lab.yml", help="a playbook file or a name under playbooks/"
-    )
-    parser.add_argument("--keep-runs", type=int, default=20, help="run directories to keep")
-    _add_project_option(parser)
-    parser.set_defaults(run=_run_provision)
 
 
 def _run_provision(args: argparse.Namespace) -> int:
     """One request from argv, checked once downstream (lab.provision.config.build_config)."""
-    from lab.provision.config import ProvisionRequest
-    from lab.provision.options import AnsibleOptions
-
-    request = ProvisionRequest(
-        project_dir=args.project,
-        inventory=args.inventory,
+    request = _class_run_request(
+        args,
+        args.tags,
+        args.skip_tags,
+        args.diff,
         playbook=args.playbook,
-        limit=args.limit,
-        forks=args.forks,
-        extravars=tuple(args.extravars),
-        check=args.check,
         retry_failed=args.retry_failed,
         keep_runs=args.keep_runs,
-        options=AnsibleOptions(
-            user=args.user,
-            private_key=args.private_key,
-            ask_pass=args.ask_pass,
-            ask_become_pass=args.ask_become_pass,
-            vault_password_files=tuple(args.vault_password_file),
-            ask_vault_pass=args.ask_vault_pass,
-            tags=tuple(args.tags),
-            skip_tags=tuple(args.skip_tags),
-            diff=args.diff,
-        ),
         vms=args.vms,
         docker_repo=args.docker_repo,
         release=args.release,
@@ -229,6 +241,63 @@ def _run_provision(args: argparse.Namespace) -> int:
     from lab.provision.command import provision_command
 
     return provision_command(request)
+
+
+def _class_run_request(
+    args: argparse.Namespace, tags: list[str], skip_tags: list[str], diff: bool, **more: Any
+) -> Any:
+    """The request of a run on a class inventory from what _add_class_run_options and
+    _add_connection_options parsed (`provision` and `collect`), with `more` of its own."""
+    from lab.provision.config import ProvisionRequest
+    from lab.provision.options import AnsibleOptions
+
+    options = AnsibleOptions(
+        user=args.user,
+        private_key=args.private_key,
+        ask_pass=args.ask_pass,
+        ask_become_pass=args.ask_become_pass,
+        vault_password_files=tuple(args.vault_password_file),
+        ask_vault_pass=args.ask_vault_pass,
+        tags=tuple(tags),
+        skip_tags=tuple(skip_tags),
+        diff=diff,
+    )
+    return ProvisionRequest(
+        project_dir=args.project,
+        inventory=args.inventory,
+        limit=args.limit,
+        forks=args.forks,
+        extravars=tuple(args.extravars),
+        check=args.check,
+        options=options,
+        **more,
+    )
+
+
+def _add_collect(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "collect",
+        help="bring the students' own work home from every machine into the class summary",
+        description="Read what each student ran, checked and answered with the students' "
+        "command on their machine (/var/lib/nslab/students/ there) and rebuild the class summary "
+        "with it: reports/<host>/students/, index.html, summary.csv, summary.json. Changes no "
+        "machine; each machine's last report and status stay as they were. The same as "
+        "`ansible-playbook playbooks/lab.yml -i INVENTORY --tags collect`.",
+    )
+    parser.add_argument("-i", "--inventory", type=Path, required=True, help="the class inventory")
+    _add_class_run_options(parser)
+    _add_connection_options(parser)
+    _add_project_option(parser)
+    parser.set_defaults(run=_run_collect)
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    """`nslab provision` of playbooks/lab.yml with its collect tag: the same checked request,
+    the same reports directory Ansible decides, the same lock and the same summary writer."""
+    from lab.provision.command import provision_command
+    from lab.provision.runs import COLLECT_TAG
+
+    return provision_command(_class_run_request(args, [COLLECT_TAG], [], False))
 
 
 def _add_runs(commands: argparse._SubParsersAction) -> None:

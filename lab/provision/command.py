@@ -21,7 +21,7 @@ from lab.provision.config import (
 )
 from lab.provision.driver import ProvisionResult, provision
 from lab.provision.options import AnsibleOptions, Passwords, ask_passwords
-from lab.provision.runs import RunsDir
+from lab.provision.runs import RunsDir, only_collects
 from lab.runlock import held
 from lab.summary.model import HostOutcome
 from lab.summary.outcome import DOCKER_SOURCE_VARIABLES
@@ -72,6 +72,7 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
     from lab.summary.collect import collect_rows
     from lab.summary.command import write_run_summary
     from lab.summary.render import render_text
+    from lab.summary.students import students_of
 
     played = result.summary
     reports_dir = played.reports_dir or config.reports_dir
@@ -84,11 +85,16 @@ def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO)
         # What the summary would say; nothing under the reports directory is written.
         rows, index = collect_rows(reports_dir, config.hosts, result.outcomes), None
     else:
-        # Hosts that failed before fetching anything still get their row (with the reason).
-        statuses = [_status_record(config, outcome) for outcome in result.outcomes.values()]
+        # Hosts that failed before fetching anything still get their row (with the reason); a
+        # run that only collects the students' work records no outcome (`nslab collect`).
+        statuses = (
+            None
+            if only_collects(config.options.tags)
+            else [_status_record(config, outcome) for outcome in result.outcomes.values()]
+        )
         rows = write_run_summary(reports_dir, config.hosts, lang, statuses).rows
-    out.write(render_text(rows, lang) + "\n")
-    _print_footer(out, result, index)
+    out.write(render_text(rows, lang, students_of(reports_dir, [row.host for row in rows])) + "\n")
+    _print_footer(out, result, index, only_collects(config.options.tags))
     return 0 if result.status == "successful" and not result.failed_hosts else 1
 
 
@@ -124,7 +130,9 @@ def list_runs(*, project_dir: Path | None, out: TextIO | None = None) -> int:
                 f"{ok}/{len(record.hosts)} ok",
                 ",".join(record.failed_hosts),
                 record.docker_source or "-",
-                Path(record.playbook).name + (f" --limit {record.limit}" if record.limit else ""),
+                Path(record.playbook).name
+                + "".join(f" --tags {tag}" for tag in record.tags)
+                + (f" --limit {record.limit}" if record.limit else ""),
             ]
         )
     if not rows:
@@ -148,10 +156,18 @@ def _failed_last_time(runs: RunsDir, inventory: Path, limit: str | None) -> str:
     return ",".join(last.failed_hosts)
 
 
-def _print_footer(out: TextIO, result: ProvisionResult, index: Path | None) -> None:
+def _print_footer(
+    out: TextIO, result: ProvisionResult, index: Path | None, collected: bool
+) -> None:
     failed = result.failed_hosts
     out.write(f"\n{len(result.outcomes) - len(failed)}/{len(result.outcomes)} hosts ok")
-    out.write(f"; retry the others with --retry-failed ({', '.join(failed)})\n" if failed else "\n")
+    # `nslab collect` has no --retry-failed (and that one looks past collects): run it again.
+    again = (
+        "run nslab collect again once they answer"
+        if collected
+        else "retry the others with --retry-failed"
+    )
+    out.write(f"; {again} ({', '.join(failed)})\n" if failed else "\n")
     if result.status != "successful" and not failed:
         out.write(f"ansible-playbook ended {result.status} (rc {result.rc}); see {result.stdout}\n")
     out.write(f"Report: {index}\n" if index else "Report: none written (--check)\n")

@@ -89,6 +89,7 @@ def provision(
         check=config.check,
         extravars=redactor.data(dict(config.extravars)),
         docker_source=config.docker_source,
+        tags=list(config.options.tags),
     )
     run.save(record)
     tracker = EventTracker(config.hosts)

@@ -20,6 +20,15 @@ from lab.errors import LabError
 from lab.runlock import private_dir
 from lab.summary.model import HostOutcome
 
+# playbooks/lab.yml's tag that only brings the students' work home (`nslab collect`): a run with
+# it alone provisions nothing, so its hosts' outcomes are not the class's.
+COLLECT_TAG = "collect"
+
+
+def only_collects(tags: tuple[str, ...] | list[str]) -> bool:
+    return list(tags) == [COLLECT_TAG]
+
+
 RECORD_NAME = "run.json"
 DEFAULT_KEEP = 20
 
@@ -38,6 +47,8 @@ class RunRecord:
     # Where the hosts' Docker Engine comes from (download.docker.com, a mirror, the local
     # stand-in, Debian's docker.io); "" in records made before nslab said it.
     docker_source: str = ""
+    # --tags of the run: ["collect"] only brought the students' work home (`nslab collect`).
+    tags: list[str] = field(default_factory=list)
     status: str = "running"
     finished: str | None = None
     hosts: list[HostOutcome] = field(default_factory=list)
@@ -115,9 +126,15 @@ class RunsDir:
         return doomed
 
     def last_record(self, inventory: Path) -> RunRecord | None:
-        """The newest finished run made against `inventory`."""
+        """The newest finished run made against `inventory` that provisioned (a collect of the
+        students' work provisions nothing: its hosts' outcomes are not the class's)."""
         for run in reversed(self.runs()):
             record = run.load()
-            if record and record.status != "running" and record.inventory == str(inventory):
+            if (
+                record
+                and record.status != "running"
+                and record.inventory == str(inventory)
+                and not only_collects(record.tags)
+            ):
                 return record
         return None

@@ -4,8 +4,10 @@ A report comes from a host, and a host is not trusted (a student is root there):
 checks the document against the published schema before it renders a page or a summary row from
 it. Standard library only, like the rest of lab.report (it also runs on Debian's python3 on the
 hosts), so this implements the part of JSON Schema 2020-12 the schema uses: type, enum, pattern,
-required, properties, additionalProperties, items, oneOf and local $ref. A keyword the schema
-starts using that this does not know is refused (`UnknownKeyword`), never silently passed.
+required, properties, additionalProperties (false next to properties: no other key), items,
+oneOf, maxLength, maxItems and local $ref. The students' work records (lab.summary.students)
+are checked with the same code against their own schema. A keyword a schema starts using that
+this does not know is refused (`UnknownKeyword`), never silently passed.
 """
 
 from __future__ import annotations
@@ -55,12 +57,20 @@ def check_report(data: Any, schema: dict[str, Any] | None = None) -> None:
 
 
 def _errors(value: Any, schema: dict[str, Any], root: dict[str, Any], where: str) -> list[str]:
+    closed = False
     if "additionalProperties" in schema and "properties" in schema:
-        # Each key would then be checked against one or the other: not implemented here.
-        raise UnknownKeyword("report.schema.json combines properties and additionalProperties")
+        if schema["additionalProperties"] is not False:
+            # Each key would then be checked against one or the other: not implemented here.
+            raise UnknownKeyword("a schema combines properties and a schema for other keys")
+        # No key but those listed: the one combination the records need.
+        closed = True
     errors: list[str] = []
+    if closed and isinstance(value, dict):
+        errors += [
+            f"{where} has unexpected {name!r}" for name in value if name not in schema["properties"]
+        ]
     for keyword, rule in schema.items():
-        if keyword in _ANNOTATIONS:
+        if keyword in _ANNOTATIONS or (closed and keyword == "additionalProperties"):
             continue
         check = _KEYWORDS.get(keyword)
         if check is None:
@@ -120,6 +130,18 @@ def _additional(value: Any, rule: Any, root: dict[str, Any], where: str) -> list
     return [e for name, item in value.items() for e in _errors(item, rule, root, f"{where}.{name}")]
 
 
+def _max_length(value: Any, rule: int, root: dict[str, Any], where: str) -> list[str]:
+    if not isinstance(value, str) or len(value) <= rule:
+        return []
+    return [f"{where} is {len(value)} characters long, more than {rule}"]
+
+
+def _max_items(value: Any, rule: int, root: dict[str, Any], where: str) -> list[str]:
+    if not isinstance(value, list) or len(value) <= rule:
+        return []
+    return [f"{where} has {len(value)} items, more than {rule}"]
+
+
 def _items(value: Any, rule: dict[str, Any], root: dict[str, Any], where: str) -> list[str]:
     if not isinstance(value, list):
         return []
@@ -149,6 +171,8 @@ _KEYWORDS = {
     "additionalProperties": _additional,
     "items": _items,
     "oneOf": _one_of,
+    "maxLength": _max_length,
+    "maxItems": _max_items,
     "$ref": _ref,
 }
 

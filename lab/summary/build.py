@@ -12,6 +12,7 @@ from lab.summary.collect import collect_rows
 from lab.summary.host_pages import write_host_pages
 from lab.summary.model import ClassSummary, HostOutcome, count_rows
 from lab.summary.render import render_csv, render_html, render_json
+from lab.summary.students import students_of
 
 
 class ReportsDirMissing(LabError):
@@ -36,17 +37,19 @@ def write_class_summary(
     rows = write_host_pages(reports_dir, collect_rows(reports_dir, hosts, outcomes), lang)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     counts = count_rows(rows)
+    students = students_of(reports_dir, [row.host for row in rows])
     summary = ClassSummary(
         generated_at=generated_at,
         rows=rows,
         index_html=reports_dir / "index.html",
         summary_json=reports_dir / "summary.json",
         summary_csv=reports_dir / "summary.csv",
+        students=students,
     )
-    _write(summary.summary_json, render_json(rows, generated_at, counts))
+    _write(summary.summary_json, render_json(rows, generated_at, counts, students))
     # utf-8-sig: spreadsheet programs then read student names in any script correctly.
-    _write(summary.summary_csv, render_csv(rows), encoding="utf-8-sig")
-    _write(summary.index_html, render_html(rows, generated_at, counts, lang))
+    _write(summary.summary_csv, render_csv(rows, students), encoding="utf-8-sig")
+    _write(summary.index_html, render_html(rows, generated_at, counts, lang, students))
     return summary
 
 

@@ -55,6 +55,40 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "text.verdict": "VERDICT",
         "text.detail": "DETAIL",
         "text.page": "Class summary: {path}",
+        "text.students": "Students' work (self-reported): {students} students on {hosts} hosts, "
+        "{doubted} records the controller doubts; see the page",
+        "students.title": "Students' work (self-reported)",
+        "students.self_reported": "What each student ran, checked and answered on their machine, "
+        "as the machine recorded it and nslab collect brought it home. Self-reported: a "
+        "student who is root on their machine can write anything there. Lines that are not "
+        "valid records are dropped and counted; verdicts the controller can re-check and finds "
+        "contradicted are marked.",
+        "students.student_user": "Student (user on the host)",
+        "students.host": "Host",
+        "students.last_activity": "Last activity",
+        "students.ran": "Ran",
+        "students.last_check": "Last check",
+        "students.answers_col": "Exercise answers (latest each)",
+        "students.none": "No student has recorded any work yet.",
+        "students.counts": "experiments: {experiments}, checks: {checks}, answers: {answers}",
+        "students.history": "everything, newest first",
+        "students.dropped": "Lines dropped (not valid records): {n}",
+        "students.mismatched": "not as expected: {types}",
+        "students.answered": "answered",
+        "students.machine_showed": "the machine showed",
+        "students.check.yes": "as expected",
+        "students.check.no": "not as expected",
+        "students.answer.yes": "correct",
+        "students.answer.no": "wrong",
+        "students.doubt": "The controller doubts this record: {why}",
+        "students.refused": "{host}: {what}",
+        "doubt.row": "its table's verdict for {types} disagrees with what it says was observed "
+        "and expected",
+        "doubt.verdict": "it says every namespace was as expected, yet its own table shows {types} "
+        "not as expected",
+        "doubt.flags": "its correct and matched differ",
+        "doubt.marked_correct": "marked correct, yet the answer is not what the machine showed",
+        "doubt.marked_wrong": "marked wrong, yet the answer is what the machine showed",
     },
     "ja": {
         "title": "nslab クラスのまとめ",
@@ -104,6 +138,38 @@ SUMMARY_UI: dict[str, dict[str, str]] = {
         "text.verdict": "判定",
         "text.detail": "詳細",
         "text.page": "クラスのまとめ: {path}",
+        "text.students": "学生の作業 (自己申告): {hosts} 台のマシンで {students} 人、"
+        "コントローラーが疑わしいとした記録 {doubted} 件。詳細はページを参照",
+        "students.title": "学生の作業 (自己申告)",
+        "students.self_reported": "各学生が自分のマシンで実行・確認・解答した内容です。マシンが"
+        "記録し、nslab collect が集めたものです。自己申告: マシンの root である学生は何でも"
+        "書き込めます。正しい記録でない行は除外して数え、コントローラーが再確認して矛盾を見つけた"
+        "判定には印を付けています。",
+        "students.student_user": "学生 (ホスト上のユーザー)",
+        "students.host": "ホスト",
+        "students.last_activity": "最終操作",
+        "students.ran": "実行",
+        "students.last_check": "最後の確認",
+        "students.answers_col": "演習の解答 (各問の最新)",
+        "students.none": "まだ作業を記録した学生はいません。",
+        "students.counts": "実験 {experiments} 回、確認 {checks} 回、解答 {answers} 件",
+        "students.history": "すべて (新しい順)",
+        "students.dropped": "除外した行 (正しい記録ではない): {n}",
+        "students.mismatched": "予想と異なる: {types}",
+        "students.answered": "解答",
+        "students.machine_showed": "マシンの結果",
+        "students.check.yes": "予想どおり",
+        "students.check.no": "予想と異なる",
+        "students.answer.yes": "正解",
+        "students.answer.no": "不正解",
+        "students.doubt": "コントローラーはこの記録を疑っています: {why}",
+        "students.refused": "{host}: {what}",
+        "doubt.row": "{types} の判定が、記録自身の観測値と予想値に合わない",
+        "doubt.verdict": "すべて予想どおりと記録しているが、"
+        "記録自身の表では {types} が予想と異なる",
+        "doubt.flags": "correct と matched が食い違う",
+        "doubt.marked_correct": "正解とされているが、解答はマシンの結果と異なる",
+        "doubt.marked_wrong": "不正解とされているが、解答はマシンの結果と同じ",
     },
 }
 

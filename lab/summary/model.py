@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from lab.summary.students import HostStudents
 
 HostStatus = Literal["ok", "failed", "unreachable", "unknown"]
 HOST_STATUSES: tuple[HostStatus, ...] = ("ok", "failed", "unreachable", "unknown")
@@ -78,6 +81,8 @@ class ClassSummary:
     index_html: Path
     summary_json: Path
     summary_csv: Path
+    # The students' own work on each host of the run, as collected (self-reported).
+    students: tuple[HostStudents, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

@@ -13,6 +13,13 @@ from urllib.parse import quote
 from lab.report.terminal import display_width
 from lab.summary.messages import summary_ui
 from lab.summary.model import SUMMARY_SCHEMA, SUMMARY_SCHEMA_VERSION, HostRow, NamespaceCell
+from lab.summary.students import HostStudents, StudentWork
+from lab.summary.students_render import (
+    STUDENT_CSV_COLUMNS,
+    student_csv_cells,
+    students_html,
+    students_json,
+)
 from lab.untrusted import for_spreadsheet, for_terminal
 
 CSV_COLUMNS = (
@@ -28,6 +35,8 @@ CSV_COLUMNS = (
     "mismatch_count",
     "mismatches",
     "report",
+    # One row per student per host (a host without students keeps one row, these cells empty).
+    *STUDENT_CSV_COLUMNS,
 )
 
 
@@ -48,38 +57,51 @@ def row_record(row: HostRow) -> dict[str, object]:
     }
 
 
-def render_json(rows: Sequence[HostRow], generated_at: str, counts: dict[str, int]) -> str:
+def render_json(
+    rows: Sequence[HostRow],
+    generated_at: str,
+    counts: dict[str, int],
+    students: Sequence[HostStudents] = (),
+) -> str:
     document = {
         "schema": SUMMARY_SCHEMA,
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "generated_at": generated_at,
         "counts": counts,
         "hosts": [row_record(row) for row in rows],
+        "students_work": students_json(students),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_csv(rows: Sequence[HostRow]) -> str:
+def render_csv(rows: Sequence[HostRow], students: Sequence[HostStudents] = ()) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+    by_host = {each.host: each.students for each in students}
     for row in rows:
         record = row_record(row)
         # Spreadsheets and LMS imports want one flat cell per field.
         record["mismatches"] = "; ".join(row.mismatches)
         record["docker_installed"] = "yes" if row.docker_installed else "no"
-        # Host-made text (a reason, a version, a student ID) is never a formula in a spreadsheet.
-        writer.writerow(
-            {
-                key: "" if value is None else for_spreadsheet(str(value))
-                for key, value in record.items()
-            }
-        )
+        works: Sequence[StudentWork | None] = by_host.get(row.host) or (None,)
+        for work in works:
+            # Host-made text (a reason, a version, a student's answer or user name) is never a
+            # formula in a spreadsheet.
+            writer.writerow(
+                {
+                    key: "" if value is None else for_spreadsheet(str(value))
+                    for key, value in (record | student_csv_cells(work)).items()
+                }
+            )
     return buffer.getvalue()
 
 
-def render_text(rows: Sequence[HostRow], lang: str = "en") -> str:
-    """A plain table for terminals: the same columns a teacher scans on the page."""
+def render_text(
+    rows: Sequence[HostRow], lang: str = "en", students: Sequence[HostStudents] = ()
+) -> str:
+    """A plain table for terminals: the same columns a teacher scans on the page; then how many
+    students' work the summary holds (their detail is the page's)."""
     header = tuple(
         summary_ui(f"text.{key}", lang)
         for key in ("host", "student", "status", "docker", "verdict", "detail")
@@ -109,7 +131,18 @@ def render_text(rows: Sequence[HostRow], lang: str = "en") -> str:
         ]
         for line in lines
     )
-    return "\n".join("  ".join(cells).rstrip() for cells in padded)
+    table = "\n".join("  ".join(cells).rstrip() for cells in padded)
+    works = [work for each in students for work in each.students]
+    if not works:
+        return table
+    line = summary_ui(
+        "text.students",
+        lang,
+        students=len(works),
+        hosts=sum(bool(each.students) for each in students),
+        doubted=sum(work.doubts for work in works),
+    )
+    return f"{table}\n\n{line}"
 
 
 _STYLE = """
@@ -148,6 +181,14 @@ ul.legend { list-style: none; padding: 0; display: flex; gap: 1.2rem; flex-wrap:
             font-size: .9rem; }
 .swatch { display: inline-block; width: 1.6em; height: 1em; vertical-align: -.15em;
           margin-right: .35em; border: 1px solid #8a949e; }
+p.self-reported { color: #5a6570; max-width: 60rem; }
+table#students ul { margin: .2rem 0; padding-left: 1.1rem; }
+table#students .uid, table#students time { color: #5a6570; font-size: .85rem; }
+table#students time { white-space: nowrap; }
+table#students q { font-family: ui-monospace, monospace; }
+ol.history { font-size: .85rem; padding-left: 1.3rem; }
+p.doubt, p.dropped, ul.problems { color: #a40e26; font-size: .85rem; margin: .2rem 0; }
+ul.notes { color: #7d4e00; }
 @media (max-width: 600px) { body { margin: 1rem; } th, td { padding: .35rem .4rem; } }
 @media print {
   body { margin: 0; font-size: 10pt; }
@@ -209,7 +250,11 @@ HOST_COLUMNS = (
 
 
 def render_html(
-    rows: Sequence[HostRow], generated_at: str, counts: dict[str, int], lang: str = "en"
+    rows: Sequence[HostRow],
+    generated_at: str,
+    counts: dict[str, int],
+    lang: str = "en",
+    students: Sequence[HostStudents] = (),
 ) -> str:
     body_rows = "\n".join(_html_row(row, lang) for row in rows) or (
         f'<tr><td colspan="{len(HOST_COLUMNS)}">{_t("no_hosts", lang)}</td></tr>'
@@ -241,6 +286,7 @@ def render_html(
 </tbody>
 </table>
 </div>
+{students_html(students, lang)}
 <script>{_SCRIPT}</script>
 </body>
 </html>

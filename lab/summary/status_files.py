@@ -38,10 +38,32 @@ def write_status_files(reports_dir: Path, records: Iterable[Mapping[str, Any]]) 
 
 def read_status_records(text: str) -> list[Mapping[str, Any]]:
     """The records as the playbook passes them: a JSON list of objects."""
+    return _status_list(_json_of(text, "the host status records"))
+
+
+def read_run_records(
+    text: str,
+) -> tuple[list[Mapping[str, Any]] | None, dict[str, Mapping[str, Any]] | None]:
+    """The statuses and students' records as the summary play passes them together:
+    {"statuses": [...] or null, "students": {host: {...}} or null}."""
+    records = _json_of(text, "the run's records")
+    if not isinstance(records, dict):
+        raise BadStatusRecord('the run\'s records must be a JSON object ("statuses", "students")')
+    statuses = records.get("statuses")
+    students = records.get("students")
+    if students is not None and not isinstance(students, dict):
+        raise BadStatusRecord('"students" must map each host to what was read from it')
+    return (None if statuses is None else _status_list(statuses)), students
+
+
+def _json_of(text: str, what: str) -> Any:
     try:
-        records = json.loads(text)
+        return json.loads(text)
     except ValueError as error:
-        raise BadStatusRecord(f"the host status records are not JSON: {error}") from error
+        raise BadStatusRecord(f"{what} are not JSON: {error}") from error
+
+
+def _status_list(records: Any) -> list[Mapping[str, Any]]:
     if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
         raise BadStatusRecord("the host status records must be a JSON list of objects")
     return records

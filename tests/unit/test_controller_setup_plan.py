@@ -54,6 +54,7 @@ def plan_for(
         ["provision", "--help"],
         ["runs"],
         ["report"],
+        ["collect", "-i", "inventory/class.yml"],
         ["vm", "status"],
         ["vm", "down"],
         ["experiment"],

@@ -74,6 +74,11 @@ def test_last_record_is_per_inventory_and_skips_unfinished(tmp_path: Path) -> No
     running = record_for(unfinished.run_id, "/a.ini")
     running.status = "running"
     unfinished.save(running)
+    # `nslab collect` provisions nothing: --retry-failed looks past it to the last provisioning.
+    collect = runs.new_run()
+    collected = record_for(collect.run_id, "/a.ini", HostOutcome("vm1", "ok"))
+    collected.tags = ["collect"]
+    collect.save(collected)
     last = runs.last_record(Path("/a.ini"))
     assert last is not None and last.run_id == older.run_id
 

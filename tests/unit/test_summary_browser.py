@@ -251,3 +251,90 @@ def test_page_prints(tmp_path: Path, class_page) -> None:
 
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
+
+
+def students_records(uid: int, user: str, answers: tuple[tuple[str, str, str], ...]) -> str:
+    """A student's record file as the students' command keeps it (the record contract)."""
+    same = ("time", "user")
+    namespaces = {
+        name: {"observed": side, "expected": side, "matched": True}
+        for name in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
+        for side in ["same" if name in same else "different"]
+    }
+    common = {"schema": 1, "uid": uid, "user": user}
+    records = [
+        common | {"kind": "experiment", "time": "2026-12-07T09:02:00+00:00", "command": [],
+                  "matched": True, "containers": [], "namespaces": namespaces},
+        common | {"kind": "check", "time": "2026-12-07T09:15:00+00:00",
+                  "command": ["check", "web1", "web2"], "matched": True,
+                  "containers": [{"name": "web1", "image": "debian:12", "options": []},
+                                 {"name": "web2", "image": "debian:12", "options": ["--pid host"]}],
+                  "namespaces": namespaces | {"pid": {"observed": "same", "expected": "same",
+                                                      "matched": True}}},
+    ]  # fmt: skip
+    for minute, (question, answer, expected) in enumerate(answers, start=20):
+        correct = set(answer.split()) == set(expected.split())
+        records.append(
+            common | {"kind": "answer", "time": f"2026-12-07T09:{minute}:00+00:00",
+                      "command": ["quiz", question], "matched": correct, "question": question,
+                      "answer": answer, "expected": expected, "correct": correct}
+        )  # fmt: skip
+    return "".join(json.dumps(record) + "\n" for record in records)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_students_work_is_shown_in_both_languages(tmp_path: Path, class_page, lang: str) -> None:
+    from lab.summary.students import write_student_files
+
+    differ = "cgroup ipc mnt net pid uts"
+    # Marked correct by a student who is root on vm-a, though the machine showed otherwise.
+    claims_right = {
+        "schema": 1, "kind": "answer", "time": "2026-12-07T09:29:00+00:00", "uid": 1001,
+        "user": "ben", "command": ["quiz", "host"], "matched": True, "question": "host",
+        "answer": "none", "expected": "time user", "correct": True,
+    }  # fmt: skip
+    fetched = {
+        "vm-a": {"files": [
+            {"name": "1000.jsonl", "content": students_records(1000, "aiko", (
+                ("differ", differ, differ), ("host", "time user", "time user"),
+                ("time-user", "shared", "separate")))},
+            {"name": "1001.jsonl", "content": students_records(1001, "ben", (
+                ("differ", "net pid", differ),)) + "not a record\n" + json.dumps(claims_right)},
+        ]},
+        "vm-b": {"files": [{"name": "1000.jsonl", "content": students_records(1000, "chen", (
+            ("differ", "cgroup ipc mnt net pid uts", differ),))}]},
+    }  # fmt: skip
+    write_student_files(tmp_path / "reports", fetched, "2026-12-07T09:30:00+00:00")
+    page = class_page(lang)
+
+    tables = rendered(tmp_path, page)
+    rows = [[text for _, text in cells] for _, cells in tables.rows["students"]]
+    assert [row[:2] for row in rows] == [
+        ["aiko (uid 1000)", "vm-a"],
+        ["ben (uid 1001)" + {"en": "Lines dropped (not valid records): 1",
+                             "ja": "除外した行 (正しい記録ではない): 1"}[lang]
+         + "line 4: not JSON (JSONDecodeError)", "vm-a"],
+        ["chen (uid 1000)", "vm-b"],
+    ]  # fmt: skip
+    words = {
+        "en": ("experiments: 1, checks: 1, answers: 3", "as expected", "correct", "wrong"),
+        "ja": ("実験 1 回、確認 1 回、解答 3 件", "予想どおり", "正解", "不正解"),
+    }[lang]
+    counts, as_expected, correct, wrong = words
+    assert rows[0][3].startswith(counts)
+    assert rows[0][4].startswith(f"{as_expected} 2026-12-07 09:15 UTC")
+    assert "web2 (debian:12, --pid host)" in rows[0][4]
+    # Two right, one wrong (in Japanese the word for wrong, 不正解, holds the one for right).
+    assert rows[0][5].count(correct) == {"en": 2, "ja": 3}[lang] and rows[0][5].count(wrong) == 1
+    doubt = {
+        "en": "The controller doubts this record: marked correct, yet the answer is not what",
+        "ja": "コントローラーはこの記録を疑っています: 正解とされているが、解答はマシンの結果と",
+    }[lang]
+    assert doubt in rows[1][5]
+    dom = dump_dom(tmp_path, page)
+    assert {"en": "Self-reported", "ja": "自己申告"}[lang] in dom
+    shot = tmp_path / f"students-{lang}.png"
+    assert screenshot(tmp_path, page, 1280, 760, shot, anchor="students-work") == (1280, 760)
+    assert shot.stat().st_size > 20_000
+    if lang == "en":
+        keep_in_docs(shot, "class-summary-students.png")

@@ -88,3 +88,36 @@ def test_bad_records_are_refused_before_anything_is_written(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "reports" / "vm-a").exists()
+
+
+def test_a_full_run_hands_over_statuses_and_the_students_work_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--records -` as playbooks/lab.yml's summary play passes it after a run with the collect
+    play (the outcome of each host and what collect read on it), and as a collect alone passes
+    it (no statuses: the last ones stay)."""
+    reports = tmp_path / "reports"
+    record = {
+        "schema": 1, "kind": "answer", "time": "2026-12-07T07:00:00+00:00", "uid": 1000,
+        "user": "aiko", "command": ["quiz"], "matched": True, "question": "host",
+        "answer": "time user", "expected": "time,user", "correct": True,
+    }  # fmt: skip
+    read = {"files": [{"name": "1000.jsonl", "content": json.dumps(record) + "\n"}], "refused": []}
+    run = {
+        "statuses": [{"host": "vm-a", "outcome": {"status": "failed", "reason": "apt"}}],
+        "students": {"vm-a": read},
+    }
+    argv = ["report", "--reports-dir", str(reports), "--records", "-", "--host=vm-a"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(run)))
+    assert main(argv) == 0
+    assert json.loads((reports / "vm-a" / "status.json").read_text())["reason"] == "apt"
+    assert (reports / "vm-a" / "students" / "1000.jsonl").read_text() == read["files"][0]["content"]
+
+    # A collect alone, later: the status stays, the students' work is brought home again.
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(run | {"statuses": None})))
+    (reports / "vm-a" / "students" / "1000.jsonl").unlink()
+    assert main(argv) == 0
+    summary = json.loads((reports / "summary.json").read_text())
+    assert [(row["host"], row["status"]) for row in summary["hosts"]] == [("vm-a", "failed")]
+    (student,) = summary["students_work"]["students"]
+    assert (student["user"], student["answers"], student["doubted_records"]) == ("aiko", 1, 0)
