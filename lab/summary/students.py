@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lab.experiment.quiz import normalised
 from lab.report.validate import InvalidReport, check_report
 from lab.summary.messages import summary_ui
 from lab.untrusted import host_name_problem
@@ -240,15 +241,13 @@ def _check_doubt(matched: bool, namespaces: Mapping[str, Mapping[str, Any]]) -> 
 def _answer_doubt(data: Mapping[str, Any]) -> str:
     if data["correct"] != data["matched"]:
         return "flags"
-    # Words compared as sets: the order, case and separators a student types do not matter.
-    same = _words(data["answer"]) == _words(data["expected"])
+    # Marked again as the students' command marks it (its words, aliases and separators).
+    same = normalised(data["question"], data["answer"]) == normalised(
+        data["question"], data["expected"]
+    )
     if data["correct"] != same:
         return "marked_correct" if data["correct"] else "marked_wrong"
     return ""
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"\w+", text.casefold()))
 
 
 def _container(item: Mapping[str, Any]) -> str:

@@ -60,6 +60,9 @@ def test_records_pass_and_fail_as_with_jsonschema(name: str) -> None:
 
 def test_answers_are_compared_as_words_and_contradictions_doubted() -> None:
     assert parse_record(json.dumps(ANSWER), 1000).doubt == ""
+    # Marked as the students' command marks it: its aliases and a Japanese comma count.
+    aliases = ANSWER | {"question": "differ", "answer": "network、 Mount", "expected": "mnt,net"}
+    assert parse_record(json.dumps(aliases), 1000).doubt == ""
     lying = ANSWER | {"answer": "net", "expected": "time user"}
     assert "answer is not what the machine showed" in parse_record(json.dumps(lying), 1000).doubt
     modest = ANSWER | {"correct": False, "matched": False}
