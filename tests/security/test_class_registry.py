@@ -1,0 +1,217 @@
+"""The registry route (namespace_lab_image_route: registry) on a real test-bed host, and a student
+on that host attacking the controller's class registry.
+
+The controller is this machine: its registry (Debian's docker-registry) listens on its address on
+the test bed's network, the host's real dockerd pulls the lab image from it by digest. One host,
+in file order: the class converges through the registry route, a student on the host tries to
+push over the class image and fails, the reset leaves no trust behind.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+from docker.models.containers import Container
+
+from lab.testing import Testbed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from playbook_runs import PROJECT_DIR, ansible_playbook, output_of, write_inventory
+
+pytestmark = pytest.mark.integration
+
+CLASS_REGISTRY = PROJECT_DIR / "roles" / "namespace_lab" / "files" / "class_registry.py"
+# The user's own engine settings: the route must neither clobber nor restart them.
+DAEMON_OPTIONS = {"labels": ["nslab.class=kept"]}
+
+
+def sh(host: Container, script: str) -> tuple[int, str]:
+    result = host.exec_run(["sh", "-c", script], environment={"LC_ALL": "C"})
+    return result.exit_code, result.output.decode(errors="replace").strip()
+
+
+def controller_address(client: docker.DockerClient, network: str) -> str:
+    """This machine's address on the test bed's network (its bridge's gateway)."""
+    config = client.networks.get(network).attrs["IPAM"]["Config"]
+    return next(
+        entry["Gateway"] for entry in config if "Gateway" in entry and ":" not in entry["Gateway"]
+    )
+
+
+def free_port(address: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return probe.getsockname()[1]
+
+
+def listening(address: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((address, port)) == 0
+
+
+@pytest.fixture(scope="module")
+def registry(docker_client: docker.DockerClient, testbed: Testbed) -> dict[str, object]:
+    address = controller_address(docker_client, testbed.network)
+    return {"address": address, "port": free_port(address)}
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("class-registry")
+
+
+@pytest.fixture(scope="module")
+def inventory(host: Container, testbed: Testbed, registry: dict[str, object], work: Path) -> Path:
+    variables: dict[str, object] = {
+        **testbed.role_variables(),
+        "docker_engine_daemon_options": DAEMON_OPTIONS,
+        "namespace_lab_image_route": "registry",
+        "namespace_lab_registry_address": registry["address"],
+        "namespace_lab_registry_port": registry["port"],
+        "namespace_lab_controller_image_dir": str(work / "images"),
+        "namespace_lab_reports_dir": str(work / "reports"),
+    }
+    del variables["namespace_lab_image_archive"]  # the image comes from the controller
+    return write_inventory(work / "class.json", {host.name: {"student_id": "s1"}}, variables)
+
+
+@pytest.fixture(scope="module")
+def engine_before(host: Container, inventory: Path) -> dict[str, str]:
+    """Docker installed with the user's daemon options, before the lab: its pid and daemon.json."""
+    result = ansible_playbook("playbooks/docker.yml", "-i", str(inventory))
+    assert result.returncode == 0, output_of(result)
+    return engine_state(host)
+
+
+def engine_state(host: Container) -> dict[str, str]:
+    return {
+        "pid": sh(host, "systemctl show -p MainPID --value docker")[1],
+        "daemon.json": sh(host, "cat /etc/docker/daemon.json")[1],
+    }
+
+
+@pytest.fixture(scope="module")
+def converged(engine_before: dict[str, str], inventory: Path) -> subprocess.CompletedProcess[str]:
+    result = ansible_playbook("playbooks/lab.yml", "-i", str(inventory))
+    assert result.returncode == 0, output_of(result)
+    return result
+
+
+@pytest.fixture
+def serving(work: Path, registry: dict[str, object]) -> Iterator[dict[str, object]]:
+    """The controller's registry serving, as during a run (the run's end stopped it)."""
+    served = class_registry(
+        "serve",
+        f"--dir={work / 'images' / 'registry'}",
+        "--image=debian:12",
+        f"--address={registry['address']}",
+        f"--port={registry['port']}",
+    )
+    yield json.loads(served)
+    class_registry("stop", f"--dir={work / 'images' / 'registry'}")
+
+
+def class_registry(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(CLASS_REGISTRY), *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_host_pulls_the_lab_image_by_digest_from_the_controller(
+    converged: subprocess.CompletedProcess[str],
+    host: Container,
+    docker_client: docker.DockerClient,
+    registry: dict[str, object],
+    work: Path,
+) -> None:
+    report = json.loads((work / "reports" / host.name / "report.json").read_text())
+    assert report["summary"]["matched"], report["summary"]
+    pulled = json.loads(sh(host, "docker image inspect debian:12")[1])[0]
+    assert pulled["Id"] == docker_client.images.get("debian:12").id  # the controller's image
+    registry_host = f"{registry['address']}:{registry['port']}"
+    assert [
+        digest
+        for digest in pulled["RepoDigests"]
+        if digest.startswith(f"{registry_host}/nslab/debian@sha256:")
+    ]
+    # Trusted through its CA for that one address; no archive travelled.
+    ca = (work / "images" / "registry" / "tls" / "ca.crt").read_text().strip()
+    assert sh(host, f"cat /etc/docker/certs.d/{registry_host}/ca.crt") == (0, ca)
+    assert sh(host, "ls /var/tmp/nslab-lab-image.tar")[0] != 0
+    assert not (work / "images" / "debian_12.tar").exists()
+    # Nothing listens on the class network once the run is over.
+    assert not listening(str(registry["address"]), int(registry["port"]))
+
+
+def test_the_users_engine_settings_are_kept_and_the_engine_not_restarted(
+    converged: subprocess.CompletedProcess[str], engine_before: dict[str, str], host: Container
+) -> None:
+    assert engine_state(host) == engine_before
+    assert json.loads(engine_before["daemon.json"]) == DAEMON_OPTIONS
+    # Trusted through TLS, not as an insecure registry: Docker's own list is its default alone.
+    code, output = sh(host, "docker info --format '{{json .RegistryConfig}}'")
+    assert code == 0, output
+    assert json.loads(output)["InsecureRegistryCIDRs"] == ["127.0.0.0/8"]
+
+
+def test_a_rerun_pushes_nothing_and_changes_nothing(inventory: Path, converged: object) -> None:
+    result = ansible_playbook("playbooks/lab.yml", "-i", str(inventory))
+    output = output_of(result)
+    assert result.returncode == 0, output
+    assert "changed=0" in output and "unreachable=0" in output, output
+
+
+def test_a_student_on_a_host_cannot_push_over_the_class_image(
+    converged: object, host: Container, serving: dict[str, object]
+) -> None:
+    registry_host = serving["registry"]
+    target = f"{registry_host}/nslab/debian:12"
+    # The student's own image under the class image's name: a planted file on top.
+    code, output = sh(
+        host,
+        "docker rm -f planted >/dev/null 2>&1; "
+        "docker run --name planted debian:12 sh -c 'echo owned > /planted' && "
+        f"docker commit planted {target} && docker rm planted",
+    )
+    assert code == 0, output
+
+    code, output = sh(host, f"docker push {target}")
+    assert code != 0, output  # the registry refuses every write
+    # The registry API itself, without Docker's client: an upload cannot even start.
+    code, output = sh(
+        host,
+        "python3 -c 'import http.client, ssl, sys; "
+        f'c = http.client.HTTPSConnection("{registry_host}", context=ssl.create_default_context('
+        f'cafile="/etc/docker/certs.d/{registry_host}/ca.crt")); '
+        'c.request("POST", "/v2/nslab/debian/blobs/uploads/"); print(c.getresponse().status)\'',
+    )
+    assert (code, output) == (0, "405"), output
+    # What the class pulls is still the controller's image: by digest and by tag.
+    sh(host, f"docker rmi {target}")
+    code, output = sh(
+        host,
+        f"docker pull {serving['reference']} >/dev/null && "
+        f"docker run --rm {serving['reference']} ls /planted",
+    )
+    assert code != 0 and "No such file" in output, output
+    assert sh(host, "ls /root/.docker/config.json")[0] != 0  # no push credentials on the host
+
+
+def test_reset_leaves_no_trust_behind(
+    inventory: Path, host: Container, registry: dict[str, object]
+) -> None:
+    result = ansible_playbook("playbooks/reset.yml", "-i", str(inventory))
+    assert result.returncode == 0, output_of(result)
+    assert sh(host, f"ls -d /etc/docker/certs.d/{registry['address']}:{registry['port']}")[0] != 0
+    assert json.loads(sh(host, "cat /etc/docker/daemon.json")[1]) == DAEMON_OPTIONS
+    assert not listening(str(registry["address"]), int(registry["port"]))
