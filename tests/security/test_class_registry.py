@@ -57,6 +57,26 @@ def listening(address: str, port: int) -> bool:
         return probe.connect_ex((address, port)) == 0
 
 
+def registry_api(host: Container, registry_host: str, method: str, path: str) -> tuple[int, str]:
+    """The class registry's HTTP API as a program on the host calls it (no Docker client), over
+    TLS checked against the CA the host was given: (status, body)."""
+    ca = f"/etc/docker/certs.d/{registry_host}/ca.crt"
+    script = (
+        "import http.client, ssl, sys\n"
+        f"context = ssl.create_default_context(cafile='{ca}')\n"
+        f"c = http.client.HTTPSConnection('{registry_host}', context=context)\n"
+        f"c.request('{method}', '{path}')\n"
+        "answer = c.getresponse()\n"
+        "print(answer.status)\n"
+        "sys.stdout.write(answer.read().decode())\n"
+    )
+    result = host.exec_run(["python3", "-c", script])
+    output = result.output.decode(errors="replace")
+    assert result.exit_code == 0, output
+    status, _, body = output.partition("\n")
+    return int(status), body
+
+
 @pytest.fixture(scope="module")
 def registry(docker_client: docker.DockerClient, testbed: Testbed) -> dict[str, object]:
     address = controller_address(docker_client, testbed.network)
@@ -105,17 +125,44 @@ def converged(engine_before: dict[str, str], inventory: Path) -> subprocess.Comp
     return result
 
 
-@pytest.fixture
-def serving(work: Path, registry: dict[str, object]) -> Iterator[dict[str, object]]:
-    """The controller's registry serving, as during a run (the run's end stopped it)."""
-    served = class_registry(
-        "serve",
-        f"--dir={work / 'images' / 'registry'}",
-        "--image=debian:12",
-        f"--address={registry['address']}",
-        f"--port={registry['port']}",
+def serve(work: Path, registry: dict[str, object], image: str) -> dict[str, object]:
+    return json.loads(
+        class_registry(
+            "serve",
+            f"--dir={work / 'images' / 'registry'}",
+            f"--image={image}",
+            f"--address={registry['address']}",
+            f"--port={registry['port']}",
+        )
     )
-    yield json.loads(served)
+
+
+@pytest.fixture(scope="module")
+def earlier_image(
+    docker_client: docker.DockerClient, work: Path, registry: dict[str, object], converged: object
+) -> Iterator[str]:
+    """What an earlier run served from the same storage: an image of the controller's that is
+    not this class's (an instructor's own, with a file no student should read)."""
+    container = docker_client.containers.create("debian:12", ["true"])
+    image = f"nslab-test/instructor-{work.name}:1"
+    try:
+        repository, tag = image.split(":")
+        container.commit(repository, tag, changes=["LABEL nslab.test=earlier"])
+    finally:
+        container.remove()
+    reference = str(serve(work, registry, image)["references"][image])  # type: ignore[index]
+    class_registry("stop", f"--dir={work / 'images' / 'registry'}")
+    yield reference
+    docker_client.images.remove(image)
+
+
+@pytest.fixture
+def serving(
+    work: Path, registry: dict[str, object], earlier_image: str
+) -> Iterator[dict[str, object]]:
+    """The controller's registry serving the class's image, as during a run (the run's end
+    stopped it), over a storage that also holds an earlier run's image."""
+    yield serve(work, registry, "debian:12")
     class_registry("stop", f"--dir={work / 'images' / 'registry'}")
 
 
@@ -138,12 +185,12 @@ def test_the_host_pulls_the_lab_image_by_digest_from_the_controller(
     assert report["summary"]["matched"], report["summary"]
     pulled = json.loads(sh(host, "docker image inspect debian:12")[1])[0]
     assert pulled["Id"] == docker_client.images.get("debian:12").id  # the controller's image
+    # Pulled by digest from the controller's registry; only the lab image's name stays.
     registry_host = f"{registry['address']}:{registry['port']}"
-    assert [
-        digest
-        for digest in pulled["RepoDigests"]
-        if digest.startswith(f"{registry_host}/nslab/debian@sha256:")
-    ]
+    events = 'docker events --since 0 --until "$(date +%s)" --filter event=pull'
+    code, pulls = sh(host, f"{events} --format '{{{{.ID}}}}'")
+    assert code == 0 and pulls.startswith(f"{registry_host}/nslab/debian@sha256:"), pulls
+    assert (pulled["RepoTags"], pulled["RepoDigests"]) == (["debian:12"], [])
     # Trusted through its CA for that one address; no archive travelled.
     ca = (work / "images" / "registry" / "tls" / "ca.crt").read_text().strip()
     assert sh(host, f"cat /etc/docker/certs.d/{registry_host}/ca.crt") == (0, ca)
@@ -188,23 +235,30 @@ def test_a_student_on_a_host_cannot_push_over_the_class_image(
     code, output = sh(host, f"docker push {target}")
     assert code != 0, output  # the registry refuses every write
     # The registry API itself, without Docker's client: an upload cannot even start.
-    code, output = sh(
-        host,
-        "python3 -c 'import http.client, ssl, sys; "
-        f'c = http.client.HTTPSConnection("{registry_host}", context=ssl.create_default_context('
-        f'cafile="/etc/docker/certs.d/{registry_host}/ca.crt")); '
-        'c.request("POST", "/v2/nslab/debian/blobs/uploads/"); print(c.getresponse().status)\'',
-    )
-    assert (code, output) == (0, "405"), output
+    status, body = registry_api(host, str(registry_host), "POST", "/v2/nslab/debian/blobs/uploads/")
+    assert status == 405, body
     # What the class pulls is still the controller's image: by digest and by tag.
     sh(host, f"docker rmi {target}")
+    reference = serving["references"]["debian:12"]  # type: ignore[index]
     code, output = sh(
-        host,
-        f"docker pull {serving['reference']} >/dev/null && "
-        f"docker run --rm {serving['reference']} ls /planted",
+        host, f"docker pull {reference} >/dev/null && docker run --rm {reference} ls /planted"
     )
     assert code != 0 and "No such file" in output, output
     assert sh(host, "ls /root/.docker/config.json")[0] != 0  # no push credentials on the host
+
+
+def test_a_student_gets_nothing_from_the_registry_but_the_class_image(
+    converged: object, host: Container, serving: dict[str, object], earlier_image: str
+) -> None:
+    registry_host = serving["registry"]
+    # The earlier image's layers are in the controller's storage; neither its name nor its digest
+    # (which a student of that earlier class knows) gets it.
+    for other in (earlier_image, earlier_image.split("@")[0] + ":1"):
+        code, output = sh(host, f"docker pull {other}")
+        assert code != 0 and "not found" in output.lower(), output
+    # The registry's own list: the class's repository alone.
+    status, body = registry_api(host, str(registry_host), "GET", "/v2/_catalog")
+    assert (status, json.loads(body)) == (200, {"repositories": ["nslab/debian"]}), body
 
 
 def test_reset_leaves_no_trust_behind(
@@ -212,6 +266,7 @@ def test_reset_leaves_no_trust_behind(
 ) -> None:
     result = ansible_playbook("playbooks/reset.yml", "-i", str(inventory))
     assert result.returncode == 0, output_of(result)
-    assert sh(host, f"ls -d /etc/docker/certs.d/{registry['address']}:{registry['port']}")[0] != 0
+    assert sh(host, "ls -d /etc/docker/certs.d")[0] != 0  # its entry was all it held
+    assert sh(host, "docker image ls --quiet")[1] == ""  # the lab image, under every name
     assert json.loads(sh(host, "cat /etc/docker/daemon.json")[1]) == DAEMON_OPTIONS
     assert not listening(str(registry["address"]), int(registry["port"]))

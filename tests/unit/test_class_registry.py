@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import ipaddress
 import json
@@ -83,3 +84,50 @@ def test_the_serving_registry_refuses_writes_and_the_push_registry_listens_on_lo
     assert serving["storage"]["maintenance"]["readonly"] == {"enabled": True}
     assert "tls" in serving["http"] and serving["storage"]["delete"] == {"enabled": False}
     assert pushing["http"]["addr"] == "127.0.0.1:40000" and "tls" not in pushing["http"]
+
+
+def _store(paths, repository: str, tag: str, layers: list[str]) -> str:
+    """A manifest of `layers` in the registry's storage layout, linked from `repository:tag`."""
+    manifest = json.dumps(
+        {"config": {"digest": layers[0]}, "layers": [{"digest": d} for d in layers[1:]]}
+    ).encode()
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    v2 = paths.storage / "docker/registry/v2"
+    data = v2 / "blobs/sha256" / digest[7:9] / digest[7:] / "data"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    data.write_bytes(manifest)
+    repo = v2 / "repositories" / repository
+    for link in (
+        repo / "_manifests/revisions/sha256" / digest[7:] / "link",
+        repo / "_manifests/tags" / tag / "current/link",
+        *(repo / "_layers/sha256" / d[7:] / "link" for d in layers),
+    ):
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.write_text(digest if "_manifests" in link.parts else "")
+    return digest
+
+
+def test_the_storage_is_unlinked_down_to_the_class_images(tmp_path: Path) -> None:
+    paths = registry.Paths(tmp_path)
+    layer = "sha256:" + "1" * 64
+    class_image = _store(paths, "nslab/debian", "12", ["sha256:" + "c" * 64, layer])
+    earlier = _store(paths, "nslab/instructor/private", "1", ["sha256:" + "e" * 64, layer])
+    # Pushed over the class's tag and into its repository during a push (another controller user).
+    planted = _store(paths, "nslab/debian", "12", ["sha256:" + "d" * 64, "sha256:" + "2" * 64])
+    (paths.storage / "docker/registry/v2/repositories/nslab/debian/_uploads/x").mkdir(parents=True)
+
+    registry.serve_only(paths, [("nslab/debian", "12", class_image)])
+
+    root = paths.storage / "docker/registry/v2/repositories"
+    assert sorted(p.relative_to(root).as_posix() for p in root.glob("**/_manifests")) == [
+        "nslab/debian/_manifests"
+    ]
+    manifests = root / "nslab/debian/_manifests"
+    assert [p.name for p in (manifests / "revisions/sha256").iterdir()] == [class_image[7:]]
+    assert (manifests / "tags/12/current/link").read_text() == class_image
+    assert sorted(p.name for p in (root / "nslab/debian/_layers/sha256").iterdir()) == [
+        "1" * 64,
+        "c" * 64,
+    ]
+    assert not (root / "nslab/debian/_uploads").exists()
+    assert earlier != planted != class_image

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """The class registry: the controller serves the lab image to its hosts as Docker moves images.
 
-    class_registry.py serve --dir DIR --image IMAGE --address ADDRESS --port PORT
-                            [--bind BIND] [--binary /usr/bin/docker-registry]
+    class_registry.py serve --dir DIR --image IMAGE [--image IMAGE...] --address ADDRESS
+                            --port PORT [--bind BIND] [--binary /usr/bin/docker-registry]
     class_registry.py stop --dir DIR
 
-`serve` puts IMAGE (from the controller's Docker) into a registry's storage under DIR, once per
-image ID, and keeps a registry (Debian's `docker-registry`, distribution 2.8) serving that storage
-**read-only** over TLS on BIND:PORT, with a certificate for ADDRESS (the name or IP address the
-hosts reach the controller at) signed by a CA made here. It prints one JSON object: the
-reference the hosts pull (ADDRESS:PORT/nslab/NAME@sha256:..., by digest), the CA's certificate
-the hosts trust for that registry (Docker's /etc/docker/certs.d/ADDRESS:PORT/ca.crt), and
-whether it pushed or (re)started anything.
+`serve` puts each IMAGE (from the controller's Docker) into a registry's storage under DIR, once
+per image ID, and keeps a registry (Debian's `docker-registry`, distribution 2.8) serving that
+storage **read-only** over TLS on BIND:PORT, with a certificate for ADDRESS (the name or IP address
+the hosts reach the controller at) signed by a CA made here. The registry serves these images and
+nothing else: whatever else the storage holds (an earlier class's image, anything pushed during a
+push) is unlinked from it first. It prints one JSON object: the reference each image is pulled by
+(ADDRESS:PORT/nslab/NAME@sha256:..., by digest), the CA's certificate the hosts trust for that
+registry (Docker's /etc/docker/certs.d/ADDRESS:PORT/ca.crt), and whether it pushed or
+(re)started anything.
 
 Why this shape. The class network can reach the serving registry, so it is read-only (the
 registry's maintenance mode refuses every write): a student on a host cannot push or overwrite
@@ -38,6 +40,7 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -430,6 +433,56 @@ def ensure_pushed(paths: Paths, image: str, binary: str) -> tuple[str, str, bool
     return repository, digest, True
 
 
+def _manifest_blobs(paths: Paths, digest: str) -> set[str]:
+    """The blobs (config and layers) the stored manifest `digest` names."""
+    algorithm, _, hexdigest = digest.partition(":")
+    data = (
+        paths.storage / "docker/registry/v2/blobs" / algorithm / hexdigest[:2] / hexdigest / "data"
+    )
+    manifest = json.loads(data.read_bytes())
+    return {entry["digest"] for entry in [manifest["config"], *manifest["layers"]]}
+
+
+def serve_only(paths: Paths, served: list[tuple[str, str, str]]) -> None:
+    """Unlink from the registry's storage every repository, tag, manifest and layer that is not
+    one of `served` ([(repository, tag, digest)]). The registry answers for a repository, a tag,
+    a manifest or a blob only through these links (the blobs stay, unreachable): a read-only
+    registry on the class network then hands out the class's images and nothing else, even if an
+    earlier class's image, or something a user of the controller pushed to the loopback push
+    registry, is in the storage."""
+    root = paths.storage / "docker/registry/v2/repositories"
+    wanted: dict[str, dict[str, set[str]]] = {}
+    tags: dict[tuple[str, str], str] = {}
+    for repository, tag, digest in served:
+        entry = wanted.setdefault(repository, {"revisions": set(), "layers": set()})
+        entry["revisions"].add(digest)
+        entry["layers"] |= _manifest_blobs(paths, digest)
+        tags[repository, tag] = digest
+    for manifests in sorted(root.glob("**/_manifests")):
+        directory = manifests.parent
+        repository = directory.relative_to(root).as_posix()
+        if not manifests.exists():  # inside a repository removed just before
+            continue
+        if repository not in wanted:
+            shutil.rmtree(directory)
+            continue
+        keep = wanted[repository]
+        shutil.rmtree(directory / "_uploads", ignore_errors=True)
+        for tag in (manifests / "tags").glob("*"):
+            if (repository, tag.name) not in tags:
+                shutil.rmtree(tag)
+            elif (tag / "current/link").read_text() != tags[repository, tag.name]:
+                # A push over the tag: the tag names the class's image again.
+                (tag / "current/link").write_text(tags[repository, tag.name])
+        for kind, links in (
+            ("revisions", manifests / "revisions"),
+            ("layers", directory / "_layers"),
+        ):
+            for link in links.glob("*/*"):
+                if f"{link.parent.name}:{link.name}" not in keep[kind]:
+                    shutil.rmtree(link)
+
+
 def running_pid(paths: Paths) -> int:
     """The serving registry's pid, or 0 (a stale pidfile, or another process under that pid)."""
     try:
@@ -476,7 +529,16 @@ def stop(paths: Paths) -> bool:
 def serve(arguments: argparse.Namespace) -> dict[str, object]:
     paths = Paths(Path(arguments.dir).absolute())
     private_directory(paths.root)
-    repository, digest, pushed = ensure_pushed(paths, arguments.image, arguments.binary)
+    host = f"{arguments.address}:{arguments.port}"
+    references: dict[str, str] = {}
+    served: list[tuple[str, str, str]] = []
+    pushed = False
+    for image in dict.fromkeys(arguments.image):
+        repository, digest, pushed_now = ensure_pushed(paths, image, arguments.binary)
+        pushed |= pushed_now
+        references[image] = f"{host}/{repository}@{digest}"
+        served.append((repository, repository_of(image)[1], digest))
+    serve_only(paths, served)
     started = ensure_serving(
         paths,
         arguments.address,
@@ -484,10 +546,9 @@ def serve(arguments: argparse.Namespace) -> dict[str, object]:
         arguments.bind or arguments.address,
         arguments.binary,
     )
-    host = f"{arguments.address}:{arguments.port}"
     return {
         "registry": host,
-        "reference": f"{host}/{repository}@{digest}",
+        "references": references,
         "ca": paths.ca_cert.read_text(),
         "ca_sha256": hashlib.sha256(paths.ca_cert.read_bytes()).hexdigest(),
         "pushed": pushed,
@@ -500,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serving = commands.add_parser("serve")
     serving.add_argument("--dir", required=True)
-    serving.add_argument("--image", required=True)
+    serving.add_argument("--image", required=True, action="append")
     serving.add_argument("--address", required=True)
     serving.add_argument("--port", type=int, required=True)
     serving.add_argument("--bind", default="")
