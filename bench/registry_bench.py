@@ -23,7 +23,6 @@ Writes bench/results/registry.json: per variant, wall time of the run and the by
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -34,23 +33,13 @@ from measure import PROJECT, spread, write_results
 
 from lab.testing import bed
 from lab.testing.aptcache import received_bytes
+from lab.testing.hosts import controller_endpoint
 
 MIB = 2**20
 VENV_BIN = Path(sys.executable).parent
 TRIMMED = "nslab-bench/debian-trimmed:12"
 # What Debian's official image does not ship and the test bed's debootstrap leaves in.
 TRIM = "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb"
-
-
-def controller_address(client: docker.DockerClient, network: str) -> str:
-    config = client.networks.get(network).attrs["IPAM"]["Config"]
-    return next(entry["Gateway"] for entry in config if ":" not in entry.get("Gateway", ":"))
-
-
-def free_port(address: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((address, 0))
-        return probe.getsockname()[1]
 
 
 def trimmed_image(client: docker.DockerClient, source: str) -> str:
@@ -84,8 +73,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     client, testbed = docker.from_env(), bed.up()
-    address = controller_address(client, testbed.network)
-    port = free_port(address)
+    address, port = controller_endpoint(client, testbed.network)
     trimmed = trimmed_image(client, testbed.lab_image)
     figures: dict[str, dict[str, object]] = {}
     with (

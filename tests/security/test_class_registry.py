@@ -21,6 +21,7 @@ import pytest
 from docker.models.containers import Container
 
 from lab.testing import Testbed
+from lab.testing.hosts import controller_endpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from playbook_runs import PROJECT_DIR, ansible_playbook, output_of, write_inventory
@@ -35,20 +36,6 @@ DAEMON_OPTIONS = {"labels": ["nslab.class=kept"]}
 def sh(host: Container, script: str) -> tuple[int, str]:
     result = host.exec_run(["sh", "-c", script], environment={"LC_ALL": "C"})
     return result.exit_code, result.output.decode(errors="replace").strip()
-
-
-def controller_address(client: docker.DockerClient, network: str) -> str:
-    """This machine's address on the test bed's network (its bridge's gateway)."""
-    config = client.networks.get(network).attrs["IPAM"]["Config"]
-    return next(
-        entry["Gateway"] for entry in config if "Gateway" in entry and ":" not in entry["Gateway"]
-    )
-
-
-def free_port(address: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((address, 0))
-        return probe.getsockname()[1]
 
 
 def listening(address: str, port: int) -> bool:
@@ -79,8 +66,8 @@ def registry_api(host: Container, registry_host: str, method: str, path: str) ->
 
 @pytest.fixture(scope="module")
 def registry(docker_client: docker.DockerClient, testbed: Testbed) -> dict[str, object]:
-    address = controller_address(docker_client, testbed.network)
-    return {"address": address, "port": free_port(address)}
+    address, port = controller_endpoint(docker_client, testbed.network)
+    return {"address": address, "port": port}
 
 
 @pytest.fixture(scope="module")
