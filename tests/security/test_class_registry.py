@@ -231,6 +231,7 @@ def test_a_student_on_a_host_cannot_push_over_the_class_image(
         host, f"docker pull {reference} >/dev/null && docker run --rm {reference} ls /planted"
     )
     assert code != 0 and "No such file" in output, output
+    sh(host, f"docker rmi {reference}")  # the student's own pull: not the lab's to reset
     assert sh(host, "ls /root/.docker/config.json")[0] != 0  # no push credentials on the host
 
 
