@@ -21,6 +21,7 @@ nslab_testbed_packages=(
     debian-archive-keyring        # verifies each Debian suite the stand-in repacks
     python3-docker                # Debian's SDK 5.0.x: the experiment runs on it on every target
     python3-venv
+    docker-registry               # the controller's class registry (namespace_lab_image_route: registry)
 )
 
 # nslab_python ARGS... — the system python3 with the checkout's `lab` importable (the set-up needs

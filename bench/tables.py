@@ -201,6 +201,25 @@ def experiment_table(results: dict) -> list[str]:
     return [*lines, f"\nGoal: ≤ x{results['goal_ratio']} for the course note's experiment.", ""]
 
 
+def registry_table(results: dict) -> list[str]:
+    lines = [
+        "### How the lab image reaches a host: archive or class registry (issue 22, item 3)",
+        "",
+        machine_line("bench/registry_bench.py", results) + f" {results['runs']} rounds each.",
+        "",
+        "| Route | Image (unpacked) | Bytes per host | What they are | Wall time "
+        "(experiment.yml) | Controller CPU |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, v in results["variants"].items():
+        lines.append(
+            f"| {name} | {v['image_mib']} MiB | {v['bytes_per_host_mib']} MiB "
+            f"| {v['bytes_per_host_is']} | {seconds(v['wall_s'])} "
+            f"| {seconds(v['controller_cpu_s'])} |"
+        )
+    return [*lines, "\nGoal: ≤ ~50 MB per host (Debian's official image, compressed).", ""]
+
+
 def main() -> int:
     generated = [
         BEGIN,
@@ -211,6 +230,7 @@ def main() -> int:
         *vm_rerun_table(load("vm_rerun")),
         *class_tables(load("class")),
         *experiment_table(load("experiment")),
+        *registry_table(load("registry")),
         END,
     ]
     text = DOC.read_text()

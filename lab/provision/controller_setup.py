@@ -266,6 +266,12 @@ def set_up(plan: SetupPlan, out: TextIO | None = None) -> Iterator[None]:
             stop_engine(started, out)
 
 
+# Packages whose service, as Debian starts it at install, must not run: docker-registry's is a
+# read-write registry on every address (the class registry runs its own, read-only:
+# roles/namespace_lab/files/class_registry.py).
+SERVICES_OFF = frozenset({"docker-registry"})
+
+
 def missing_packages(packages: Sequence[str]) -> list[str]:
     installed = set(_installed(packages))
     return [name for name in dict.fromkeys(packages) if name not in installed]
@@ -287,6 +293,9 @@ def install_packages(packages: Sequence[str], out: TextIO | None = None) -> None
         # apt's own output on stderr: `engine up` prints only a pid on stdout.
         if subprocess.run(step, env=apt, stdout=2, check=False).returncode != 0:
             raise SetupError(f"`{' '.join(step[:2])}` failed (above); fix apt and run again")
+    for service in (name for name in missing if name in SERVICES_OFF):
+        if Path("/run/systemd/system").is_dir():
+            subprocess.run(["systemctl", "disable", "--now", service], stdout=2, check=False)
 
 
 def start_engine(out: TextIO | None = None) -> int | None:

@@ -6,6 +6,7 @@ options are what lets systemd boot and an inner dockerd run without it.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,3 +87,13 @@ def wait_until_booted(container: Container) -> str:
 def remove_host(container: Container) -> None:
     # v=True: the anonymous /var/lib/docker volume goes with the container.
     container.remove(force=True, v=True)
+
+
+def controller_endpoint(client: docker.DockerClient, network: str) -> tuple[str, int]:
+    """This machine as the test bed's hosts reach it (its bridge's IPv4 gateway on `network`) and
+    a port free there: where a service of the controller's (the class registry) listens for them."""
+    config = client.networks.get(network).attrs["IPAM"]["Config"]
+    address = next(entry["Gateway"] for entry in config if ":" not in entry.get("Gateway", ":"))
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return address, probe.getsockname()[1]

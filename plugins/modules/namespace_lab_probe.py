@@ -60,7 +60,7 @@ options:
     default: ""
   report_dir: {type: path, required: true}
   image: {type: str, required: true}
-  image_source: {type: str, required: true, choices: [load, pull]}
+  image_source: {type: str, required: true, choices: [load, registry, pull]}
   docker_socket: {type: path, default: /var/run/docker.sock}
 author: nslab
 """
@@ -100,7 +100,7 @@ class Settings:
     student_command_content: str
     report_dir: str
     image: str
-    image_source: str  # load (from an archive the controller has) or pull
+    image_source: str  # load (an archive the controller has), registry (the controller's) or pull
     docker_socket: str = "/var/run/docker.sock"
     students_group: str = ""  # namespace_lab_students_sudo
     sudoers: str = "/etc/sudoers.d/nslab-experiment"
@@ -130,7 +130,7 @@ class Plan:
     unpack_lab: bool
     student_command: bool
     report_dir: bool
-    image: str  # "", load or pull
+    image: str  # "", load, registry or pull
     students_group: bool = False  # create the group namespace_lab_students_sudo names
     sudoers: bool = False  # write the students' sudo rule (or remove it when none is wanted)
 
@@ -370,7 +370,7 @@ def main() -> None:
             "sudoers_content": {"type": "str", "default": ""},
             "report_dir": {"type": "path", "required": True},
             "image": {"type": "str", "required": True},
-            "image_source": {"type": "str", "required": True, "choices": ["load", "pull"]},
+            "image_source": {"type": "str", "required": True, "choices": ["load", "registry", "pull"]},
             "docker_socket": {"type": "path", "default": "/var/run/docker.sock"},
         },
         supports_check_mode=True,
