@@ -10,9 +10,17 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import yaml
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 DOCKER_CONNECTION = {"ansible_connection": "community.docker.docker", "ansible_user": "root"}
+
+
+def role_default(role: str, name: str) -> object:
+    """A role's default as its defaults/main.yml gives it: what a user who sets nothing gets."""
+    defaults = yaml.safe_load((PROJECT_DIR / "roles" / role / "defaults" / "main.yml").read_text())
+    return defaults[name]
 
 
 def ansible_playbook(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess[str]:

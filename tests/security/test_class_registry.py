@@ -24,7 +24,7 @@ from lab.testing import Testbed
 from lab.testing.hosts import controller_endpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from playbook_runs import PROJECT_DIR, ansible_playbook, output_of, write_inventory
+from playbook_runs import PROJECT_DIR, ansible_playbook, output_of, role_default, write_inventory
 
 pytestmark = pytest.mark.integration
 
@@ -181,7 +181,8 @@ def test_the_host_pulls_the_lab_image_by_digest_from_the_controller(
     # Trusted through its CA for that one address; no archive travelled.
     ca = (work / "images" / "registry" / "tls" / "ca.crt").read_text().strip()
     assert sh(host, f"cat /etc/docker/certs.d/{registry_host}/ca.crt") == (0, ca)
-    assert sh(host, "ls /var/tmp/nslab-lab-image.tar")[0] != 0
+    archive = role_default("namespace_lab", "namespace_lab_image_archive_host_path")
+    assert sh(host, f"ls {archive}")[0] != 0
     assert not (work / "images" / "debian_12.tar").exists()
     # Nothing listens on the class network once the run is over.
     assert not listening(str(registry["address"]), int(registry["port"]))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from docker.models.containers import Container
 from docker_engine_host import changed_tasks, lab, sh
+from playbook_runs import role_default
 
 from lab.testing import Testbed
 
@@ -213,6 +214,17 @@ def test_an_image_archive_is_refused(host: Container, student: str) -> None:
     )
     assert code == 2 and "unrecognized arguments: --image-archive" in output, output
     assert not exists(host, f"/home/{student}/archive/nslab-report")
+
+
+def test_the_image_archive_waits_where_no_student_can_plant(host: Container, student: str) -> None:
+    """Whoever makes something at the archive's name first makes the lab image's load fail for
+    the whole machine: with the role's default, no student can."""
+    archive = str(role_default("namespace_lab", "namespace_lab_image_archive_host_path"))
+    for plant in (f"touch {archive}", f"ln -s /etc/shadow {archive}", f"mkfifo {archive}"):
+        code, output = as_student(host, plant)
+        assert code != 0 and "Permission denied" in output, (plant, output)
+        assert host.exec_run(["sh", "-c", f"test -e {archive} || test -L {archive}"]).exit_code
+    assert sh(host, f"stat -c '%U %a' {Path(archive).parent}").split() == ["root", "755"]
 
 
 # The students' own work: `check` and `quiz` (issue 23). Containers are started as root on the
