@@ -65,6 +65,8 @@ OTHER_ENGINE_PACKAGES = (
     "podman-docker",
 )
 PING_TIMEOUT_S = 5
+# Where the docker CLI looks when DOCKER_HOST is unset: where a dockerd started here listens.
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 # A dockerd started here: where its pid and output go, how long it may take to answer or stop.
 DOCKERD_PIDFILE = Path("/var/run/nslab-dockerd.pid")
 DOCKERD_LOG = Path("/var/log/nslab-dockerd.log")
@@ -105,7 +107,10 @@ def plan_for(args: argparse.Namespace) -> SetupPlan:
         # down and status only read state files and signal qemu processes.
         return SetupPlan(VM_PACKAGES) if args.vm_command in ("build", "up") else SetupPlan()
     if args.command == "testbed" and args.action == "up":
-        return SetupPlan(STANDIN_PACKAGES, needs_engine=True)
+        # The packages only: a dockerd started for a command is stopped when it ends, and the
+        # test bed must outlive `testbed up` (molecule's create runs it, then drives the hosts).
+        # Without an engine the test bed says in one line to start one (tests/run does).
+        return SetupPlan(STANDIN_PACKAGES)
     if args.command == "provision" and args.inventory is None:
         # The built-in default: local VMs, and the stand-in unless download.docker.com is asked
         # for by name (auto falls back to the stand-in when download.docker.com does not answer).
@@ -131,6 +136,13 @@ def engine_action(
     """How to get a Docker engine that answers, or an EngineError saying what to do instead."""
     if answers:
         return "use"
+    if _docker_host() != DEFAULT_DOCKER_HOST:
+        # A dockerd started here would listen on this machine's socket, not where DOCKER_HOST
+        # points: the engine there is its owner's to start.
+        raise EngineError(
+            f"no Docker engine answers on {_docker_host()} (DOCKER_HOST); start it there, or "
+            "unset DOCKER_HOST to use this machine's"
+        )
     others = [name for name in installed if name != DEBIAN_ENGINE]
     if dockerd is not None and DEBIAN_ENGINE not in installed and not others:
         others = [dockerd]  # an engine installed outside apt (static binaries, a script)
@@ -212,7 +224,7 @@ def _installed(packages: Sequence[str]) -> list[str]:
 
 
 def _docker_host() -> str:
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    return os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
 
 
 def engine_plan(plan: SetupPlan) -> tuple[tuple[str, ...], EngineAction]:

@@ -144,6 +144,28 @@ def test_a_stopped_engine_without_a_service_manager_is_started() -> None:
         assert action == "start"
 
 
+def test_an_engine_elsewhere_is_never_started_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dockerd started here listens on this machine's socket: where DOCKER_HOST points at
+    another engine that does not answer, nslab says so in one line and starts nothing."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(EngineError) as raised:
+        engine_action(
+            answers=False, installed=["docker.io"], dockerd="/usr/sbin/dockerd", systemd=False
+        )
+    assert str(raised.value) == (
+        "no Docker engine answers on unix:///nonexistent/docker.sock (DOCKER_HOST); start it "
+        "there, or unset DOCKER_HOST to use this machine's"
+    )
+
+
+def test_the_test_bed_gets_its_packages_but_no_engine_it_would_stop(
+    plan_for: Callable[[list[str]], SetupPlan],
+) -> None:
+    """A dockerd started for a command stops when the command ends; the test bed must outlive
+    `testbed up` (molecule's create runs it), so it asks for a running engine instead."""
+    assert plan_for(["testbed", "up"]) == SetupPlan(STANDIN_PACKAGES)
+
+
 def test_the_shell_scripts_get_an_engine_with_the_system_python(tmp_path: Path) -> None:
     """tests/run asks before the venv exists: the module must run on the standard library alone,
     and find an engine on DOCKER_HOST without the docker CLI or SDK (one that answers is used:
