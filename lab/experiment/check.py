@@ -30,7 +30,7 @@ from lab.experiment.namespaces import read_namespaces
 from lab.experiment.pair import describe
 from lab.experiment.scenarios import FIRST, ContainerSpec
 from lab.experiment.sdk import docker
-from lab.report.explain import ui
+from lab.report.explain import reason_text, ui
 from lab.report.layout import relations_cells
 from lab.report.model import Expectation, Fingerprint, Report, Runtime, ScenarioResult
 from lab.report.terminal import render_terminal
@@ -257,7 +257,19 @@ def render(checked: Checked, lang: str) -> str:
     table = render_terminal(checked.report, lang, heading=ui("check_heading", lang))
     lines += ["", table, "", ui("check_read_only", lang), "", ui("check_defaults", lang)]
     lines += differences(checked, lang)
+    lines += ["", ui("check_time_user", lang), *time_and_user(checked.defaults, lang)]
     return "\n".join(lines)
+
+
+def time_and_user(defaults: dict[str, Expectation], lang: str) -> list[str]:
+    """Why this machine's defaults share time and user with the host, or not: the course note's
+    remark on them (userns-remap, Engine 29.5's time namespaces), for the student's machine."""
+    return [
+        f"  {kind}: {reason_text(reason, lang)}"
+        for kind in ("time", "user")
+        if kind in defaults  # a kernel without time namespaces lists no "time"
+        for reason in defaults[kind].reasons
+    ]
 
 
 def differences(checked: Checked, lang: str) -> list[str]:

@@ -272,3 +272,16 @@ def _remap_the_same_vm(local_class: LocalClass) -> None:
                 )
                 compared += 1
     assert compared >= len(REMAP_SCENARIOS) * 2 * 8  # both containers, every type lsns knows
+
+    # A student's check of two containers (the kept baseline pair) on the remapped engine: user
+    # isolated with the identities lsns gives, and the course note's remark answered with why.
+    pair = scenarios["baseline"]["containers"]
+    checked = local_class.ssh(f"sudo -n nslab-experiment check {pair[0]['name']} {pair[1]['name']}")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    table = [line.split() for line in checked.stdout.splitlines()]
+    (user,) = [row for row in table if row[:1] == ["user"] and row[1].startswith("user:[")]
+    assert user[4:] == ["yes", "no/no", "OK"], checked.stdout
+    for container, link in zip(pair, user[2:4], strict=True):
+        (listed,) = [ns["ns"] for ns in oracle[container["host_pid"]] if ns["type"] == "user"]
+        assert link == f"user:[{listed}]", checked.stdout
+    assert "  user: userns-remap is on" in checked.stdout, checked.stdout

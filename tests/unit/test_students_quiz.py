@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from experiment_fakes import fingerprint
 
-from lab.experiment import quiz
+from lab.experiment import check, quiz
 from lab.experiment.check import default_expectations
+from lab.report.explain import reason_text
 
 # engine -> (fingerprint arguments, right answers: differ, host, time-user)
 ENGINES = {
@@ -83,3 +84,17 @@ def test_answers_are_read_as_a_student_types_them() -> None:
     marked = quiz.mark("differ", "pid,\x1b[2Jfoo", defaults, "en")
     assert not marked.correct and "\x1b" not in "\n".join(marked.explanation)
     assert "\\x1b[2jfoo" in "\n".join(marked.explanation)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_check_says_why_time_and_user_are_as_they_are_on_this_machine(lang: str) -> None:
+    """The course note's remark (time and user shared) as the students' check words it: the
+    machine's own reason, which under userns-remap is why user is not shared."""
+    plain = check.time_and_user(default_expectations(fingerprint(), None), lang)
+    remapped = default_expectations(fingerprint(userns_remap=True), None)
+    remap = check.time_and_user(remapped, lang)
+    assert [line.split(":")[0] for line in plain] == ["  time", "  user"], plain
+    assert plain[0] == remap[0]  # the remap changes nothing for time
+    (reason,) = remapped["user"].reasons
+    assert reason.code == "user.remap" and remap[1] == f"  user: {reason_text(reason, lang)}"
+    assert plain[1] != remap[1]
