@@ -119,10 +119,11 @@ def lab(
     testbed: Testbed,
     ansible_bin: Path = VENV_ANSIBLE,
     playbook: str = "playbooks/lab.yml",
+    tags: str = "",
     **variables: object,
 ) -> PlaybookRun:
-    """`ansible-playbook playbooks/lab.yml` (or `playbook`) for a class of this one host, with the
-    test bed's variables and `variables`."""
+    """`ansible-playbook playbooks/lab.yml` (or `playbook`, only `tags` when given) for a class of
+    this one host, with the test bed's variables and `variables`."""
     inventory = workdir / "class.json"
     inventory.write_text(
         json.dumps(
@@ -147,6 +148,7 @@ def lab(
             str(inventory),
             "-e",
             f"namespace_lab_reports_dir={workdir / 'reports'}",
+            *(["--tags", tags] if tags else []),
             playbook,
         ],
         cwd=PROJECT_DIR,

@@ -534,6 +534,22 @@ def test_the_quiz_asks_on_a_terminal(host: Container, student: str, testbed: Tes
     assert marked[0]["answer"] == "x" * 200 and marked[0]["command"] == ["quiz"]
 
 
+def test_the_instructor_collects_what_the_student_did(
+    host: Container, student: str, testbed: Testbed, tmp_path: Path
+) -> None:
+    """The loop on real parts: what the students' command recorded in the tests above comes home
+    with lab.yml's collect tag into the class summary, none of it dropped or doubted."""
+    did = [record["kind"] for record in records(host)]
+    run = lab(host, tmp_path, testbed, tags="collect", namespace_lab_students_sudo=GROUP)
+    assert run.returncode == 0, run.output
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text(encoding="utf-8"))
+    (work,) = [s for s in summary["students_work"]["students"] if s["user"] == student]
+    counts = [work["experiments"], work["checks"], work["answers"]]
+    assert counts == [did.count(kind) for kind in ("experiment", "check", "answer")], work
+    assert work["answers"] > 0 and work["self_reported"], work
+    assert (work["dropped_lines"], work["problems"], work["doubted_records"]) == (0, [], 0), work
+
+
 def test_the_rule_is_converged_repaired_and_reset(
     host: Container, student: str, testbed: Testbed, tmp_path: Path
 ) -> None:
