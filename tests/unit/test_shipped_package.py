@@ -44,5 +44,12 @@ def test_the_reset_removes_the_directory_the_students_command_records_in() -> No
         (PROJECT / "roles" / "namespace_lab" / "vars" / "main.yml").read_text()
     )
     assert role_vars["__namespace_lab_students_records_dir"] == records.DIRECTORY
-    reset = (PROJECT / "roles" / "namespace_lab" / "tasks" / "reset.yml").read_text()
-    assert "{{ __namespace_lab_students_records_dir }}" in reset
+    reset = yaml.safe_load(
+        (PROJECT / "roles" / "namespace_lab" / "tasks" / "reset.yml").read_text()
+    )
+    removed = [
+        str(task.get("loop", task["ansible.builtin.file"].get("path")))
+        for task in reset
+        if task.get("ansible.builtin.file", {}).get("state") == "absent"
+    ]
+    assert any("__namespace_lab_students_records_dir" in paths for paths in removed), removed
