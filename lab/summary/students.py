@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.experiment.quiz import normalised
+from lab.experiment.records import MAX_BYTES, MAX_RECORDS  # a file over them is not the command's
 from lab.report.validate import InvalidReport, check_report
 from lab.summary.messages import summary_ui
 from lab.untrusted import host_name_problem
@@ -36,10 +37,6 @@ from lab.untrusted import host_name_problem
 STUDENTS_DIR = "students"
 COLLECT_NOTE = "collect.json"
 SCHEMA_PATH = Path(__file__).with_name("student_record.schema.json")
-# The record's bounds on the host (the students' command keeps each file within them): a file
-# over them was not written by that command, and is not read beyond them.
-MAX_FILE_BYTES = 64 * 1024
-MAX_RECORDS = 200
 # What the summary keeps of why lines were dropped (the count is always whole).
 MAX_PROBLEMS = 5
 _FILE_NAME = re.compile(r"^([0-9]{1,10})\.jsonl$")
@@ -273,9 +270,9 @@ def _read_bounded(path: Path) -> tuple[str, str | None]:
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             return "", f"{path.name} is not a regular file"
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        return "", f"{path.name} is larger than {MAX_FILE_BYTES // 1024} KiB: not read"
+        data = file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        return "", f"{path.name} is larger than {MAX_BYTES // 1024} KiB: not read"
     return data.decode("utf-8", errors="replace"), None
 
 
@@ -330,8 +327,8 @@ def _checked_files(host: str, found: Mapping[str, Any]) -> tuple[dict[str, str],
         content = item.get("content") if isinstance(item, Mapping) else None
         if not isinstance(name, str) or not _FILE_NAME.match(name) or not isinstance(content, str):
             refused.append(f"{str(name)[:80]!r}: not a student's record file (<uid>.jsonl)")
-        elif len(content.encode("utf-8")) > MAX_FILE_BYTES:
-            refused.append(f"{name} is larger than {MAX_FILE_BYTES // 1024} KiB: not kept")
+        elif len(content.encode("utf-8")) > MAX_BYTES:
+            refused.append(f"{name} is larger than {MAX_BYTES // 1024} KiB: not kept")
         else:
             files[name] = content
     return files, refused
