@@ -104,7 +104,10 @@ def test_vm_ssh_settings_apply_to_the_local_vms_only(tmp_path: Path) -> None:
 
 
 def test_written_inventory_is_yamllint_clean(tmp_path: Path) -> None:
-    inventory = _write(tmp_path)
+    # Under a long path (a project or cache deep in a home directory): a path is not wrapped.
+    deep = tmp_path / ("a-long-directory-name-" * 4) / "nslab"
+    deep.mkdir(parents=True)
+    inventory = _write(deep)
     project = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [str(VENV_BIN / "yamllint"), "--strict", "-c", str(project / ".yamllint"), str(inventory)],
