@@ -61,7 +61,8 @@ def _run_testbed(args: argparse.Namespace) -> int:
             "nslab testbed is a developer command and needs a checkout of nslab "
             "(the installed package has no test bed): run it as .venv/bin/nslab from the checkout"
         ) from error
-    return run_action(args.action, as_json=args.json)
+    with _set_up_for(args):
+        return run_action(args.action, as_json=args.json)
 
 
 def _add_report(commands: argparse._SubParsersAction) -> None:
@@ -221,7 +222,7 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_provision(args: argparse.Namespace) -> int:
-    """One request from argv, checked once downstream (lab.provision.config.build_config)."""
+    """One request from argv, checked once (lab.provision.config.build_config)."""
     request = _class_run_request(
         args,
         args.tags,
@@ -237,10 +238,20 @@ def _run_provision(args: argparse.Namespace) -> int:
     if request.inventory is None:
         from lab.provision.local import provision_local
 
-        return provision_local(request)
-    from lab.provision.command import provision_command
+        # The built-in default needs the controller's packages to boot and serve its VMs; it
+        # checks what it can of the request itself before any VM boots.
+        with _set_up_for(args):
+            return provision_local(request)
+    return _run_on_class(args, request)
 
-    return provision_command(request)
+
+def _run_on_class(args: argparse.Namespace, request: Any) -> int:
+    """A run on a class inventory: the request checked, then the controller set up for it, then
+    the run; bad input is said before anything on this machine changes."""
+    from lab.provision.command import checked, run_checked
+
+    with checked(request) as checked_run, _set_up_for(args):
+        return run_checked(checked_run)
 
 
 def _class_run_request(
@@ -294,10 +305,9 @@ def _add_collect(commands: argparse._SubParsersAction) -> None:
 def _run_collect(args: argparse.Namespace) -> int:
     """`nslab provision` of playbooks/lab.yml with its collect tag: the same checked request,
     the same reports directory Ansible decides, the same lock and the same summary writer."""
-    from lab.provision.command import provision_command
     from lab.provision.runs import COLLECT_TAG
 
-    return provision_command(_class_run_request(args, [COLLECT_TAG], [], False))
+    return _run_on_class(args, _class_run_request(args, [COLLECT_TAG], [], False))
 
 
 def _add_runs(commands: argparse._SubParsersAction) -> None:
@@ -416,7 +426,8 @@ def _add_release_option(parser: argparse.ArgumentParser) -> None:
 def _run_vm(args: argparse.Namespace) -> int:
     from lab.vm.lifecycle import run_action
 
-    return run_action(args.vm_command, vars(args))
+    with _set_up_for(args):
+        return run_action(args.vm_command, vars(args))
 
 
 def _add_compare(commands: argparse._SubParsersAction) -> None:
@@ -488,20 +499,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return print_plan(plan_for(args))
     try:
-        # Whichever way nslab was started (./nslab, .venv/bin/nslab, the wheel's nslab): what
-        # the command needs on this machine first, the same for every way.
-        with _set_up_for(args):
-            return args.run(args)
+        return args.run(args)
     except LabError as error:
         print(f"nslab: {error}", file=sys.stderr)
         return error.exit_code
 
 
 def _set_up_for(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
-    if args.command == "experiment":
-        # The one command of a lab host's copy of the package, which has no lab/provision:
-        # it needs nothing set up.
-        return contextlib.nullcontext()
+    """What the command needs on this controller (lab.provision.controller_setup), entered by
+    every command it may plan for (testbed, vm, provision, collect) once its request is checked,
+    before it runs; the same whichever way nslab was started (./nslab, .venv/bin/nslab, the
+    wheel's nslab). The experiment never enters it: a lab host's copy of the package has no
+    lab/provision."""
     from lab.provision.controller_setup import plan_for, set_up
 
     return set_up(plan_for(args))

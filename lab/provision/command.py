@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -32,18 +32,23 @@ class NothingToRetry(LabError):
     exit_code = 0
 
 
-def provision_command(
-    request: ProvisionRequest,
-    *,
-    ask: Callable[[AnsibleOptions], Passwords] = ask_passwords,
-    out: TextIO | None = None,
-    display: TextIO | None = None,
-) -> int:
-    """Provision the request's inventory, show the class summary; 0 only if every host ended ok.
+@dataclass(frozen=True)
+class CheckedRun:
+    """A run whose every input is checked, ready to start (`run_checked`)."""
 
-    Passwords (-k, -K, --ask-vault-pass) are asked for first, as ansible-playbook does; then
-    every input is checked before anything connects."""
-    out, display = out or sys.stdout, display or sys.stderr
+    config: ProvisionConfig
+    runs: RunsDir
+    # Outside the run directory, 0700: a typed vault password and the inline -e files go here.
+    private_dir: Path
+
+
+@contextmanager
+def checked(
+    request: ProvisionRequest, *, ask: Callable[[AnsibleOptions], Passwords] = ask_passwords
+) -> Iterator[CheckedRun]:
+    """The request checked before anything runs or is set up for it: a LabError naming the first
+    bad input otherwise. Passwords (-k, -K, --ask-vault-pass) are asked for first, as
+    ansible-playbook does; the private directory lasts until the context ends."""
     project_dir = check_project(request.project)
     runs = RunsDir(work_dir_of(project_dir) / "runs", keep=request.keep_runs)
     if request.retry_failed and request.inventory is not None:
@@ -56,12 +61,27 @@ def provision_command(
             passwords=passwords,
             private_dir=Path(private),
         )
-        # One run per reports directory, the playbook's own preflight taking the same lock;
-        # --check writes nothing under it, the lock included (as the playbook's check mode).
-        lock = nullcontext() if config.check else held(config.reports_dir, "nslab provision")
-        with lock:
-            result = provision(config, runs, display, Path(private))
-            return _show_summary(config, result, out)
+        yield CheckedRun(config, runs, Path(private))
+
+
+def run_checked(
+    checked_run: CheckedRun, *, out: TextIO | None = None, display: TextIO | None = None
+) -> int:
+    """Provision the checked run's hosts, show the class summary; 0 only if every host ended ok."""
+    out, display = out or sys.stdout, display or sys.stderr
+    config = checked_run.config
+    # One run per reports directory, the playbook's own preflight taking the same lock;
+    # --check writes nothing under it, the lock included (as the playbook's check mode).
+    lock = nullcontext() if config.check else held(config.reports_dir, "nslab provision")
+    with lock:
+        result = provision(config, checked_run.runs, display, checked_run.private_dir)
+        return _show_summary(config, result, out)
+
+
+def provision_command(request: ProvisionRequest, *, out: TextIO | None = None) -> int:
+    """Check the request, then provision it: for a caller with nothing to do in between."""
+    with checked(request) as checked_run:
+        return run_checked(checked_run, out=out)
 
 
 def _show_summary(config: ProvisionConfig, result: ProvisionResult, out: TextIO) -> int:

@@ -1,9 +1,10 @@
 """What `nslab COMMAND` sets up on this controller before COMMAND runs, and nothing more.
 
 nslab itself does it, whichever way it is started (`./nslab`, `.venv/bin/nslab`, the wheel's
-`nslab`): lab/cli.py runs each command inside `set_up(plan_for(args))`. `./nslab` only makes
-the venv first (`venv`, below). The plan is made from the command line as the CLI parsed it
-(nslab's one parser; this module never imports the CLI), so it follows the real options
+`nslab`): lab/cli.py runs each command inside `set_up(plan_for(args))`, after checking its
+request where it has one (`provision -i`, `collect`): bad input changes nothing here. `./nslab`
+only makes the venv first (`venv`, below). The plan is made from the command line as the CLI
+parsed it (nslab's one parser; this module never imports the CLI), so it follows the real options
 (`provision -i ...`, `--docker-repo docker`, `vm status`); a command that will not run
 (`--help`, a usage error) needs nothing. Only the built-in default class (local VMs, the
 stand-in) and `vm build|up` need Debian packages; the stand-in, the test bed and a class whose

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.report.output import write_whole
 from lab.summary.collect import collect_rows
 from lab.summary.host_pages import write_host_pages
 from lab.summary.model import ClassSummary, HostOutcome, count_rows
@@ -46,15 +46,8 @@ def write_class_summary(
         summary_csv=reports_dir / "summary.csv",
         students=students,
     )
-    _write(summary.summary_json, render_json(rows, generated_at, counts, students))
+    write_whole(summary.summary_json, render_json(rows, generated_at, counts, students))
     # utf-8-sig: spreadsheet programs then read student names in any script correctly.
-    _write(summary.summary_csv, render_csv(rows, students), encoding="utf-8-sig")
-    _write(summary.index_html, render_html(rows, generated_at, counts, lang, students))
+    write_whole(summary.summary_csv, render_csv(rows, students), encoding="utf-8-sig")
+    write_whole(summary.index_html, render_html(rows, generated_at, counts, lang, students))
     return summary
-
-
-def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Replace the file in one step, so a browser or LMS import never reads half of it."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding=encoding, newline="")
-    os.replace(partial, path)

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +29,7 @@ from typing import Any
 
 from lab.experiment.quiz import normalised
 from lab.experiment.records import MAX_BYTES, MAX_RECORDS  # a file over them is not the command's
+from lab.report.output import write_whole
 from lab.report.validate import InvalidReport, check_report
 from lab.summary.messages import summary_ui
 from lab.untrusted import host_name_problem
@@ -307,10 +307,12 @@ def write_student_files(
         if os.path.lexists(folder) and not _is_real_dir(folder):
             folder.unlink()  # not ours: a link or a file where the folder goes
         folder.mkdir(mode=0o700, exist_ok=True)
+        # Students' own words: readable by the instructor only, as the folder is.
         for name, content in files.items():
-            _replace(folder / name, content)
+            write_whole(folder / name, content, mode=0o600)
         note = {"collected_at": collected_at, "refused": refused}
-        _replace(folder / COLLECT_NOTE, json.dumps(note, indent=2, ensure_ascii=False) + "\n")
+        note_text = json.dumps(note, indent=2, ensure_ascii=False) + "\n"
+        write_whole(folder / COLLECT_NOTE, note_text, mode=0o600)
         for entry in os.listdir(folder):
             if _FILE_NAME.match(entry) and entry not in files:
                 (folder / entry).unlink()
@@ -332,17 +334,6 @@ def _checked_files(host: str, found: Mapping[str, Any]) -> tuple[dict[str, str],
         else:
             files[name] = content
     return files, refused
-
-
-def _replace(path: Path, text: str) -> None:
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        os.replace(partial, path)
-    except BaseException:
-        os.unlink(partial)
-        raise
 
 
 def students_of(reports_dir: Path, hosts: Sequence[str]) -> tuple[HostStudents, ...]:

@@ -214,10 +214,13 @@ def test_the_standin_says_how_to_get_an_engine(
 
 
 def test_nslab_sets_up_what_the_typed_command_needs_whichever_way_it_started(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """`./nslab X` only makes the venv and runs `.venv/bin/nslab X`: the set-up is nslab's own
-    (lab.cli.main), with the plan of X as nslab's parser read it, before X runs."""
+    (lab.cli), with the plan of X as nslab's parser read it, before X runs (once a class
+    inventory's request is checked: tests/unit/test_provision_config.py)."""
+    inventory = tmp_path / "class.ini"
+    inventory.write_text("[lab_vms]\nvm1 ansible_connection=local\n")
     planned: list[SetupPlan] = []
 
     @contextlib.contextmanager
@@ -228,7 +231,7 @@ def test_nslab_sets_up_what_the_typed_command_needs_whichever_way_it_started(
 
     monkeypatch.setattr(controller_setup, "set_up", set_up)
     assert main(["vm", "up"]) == 2
-    assert main(["provision", "-i", "class.yml"]) == 2
+    assert main(["provision", "-i", str(inventory)]) == 2
     assert planned == [SetupPlan(VM_PACKAGES), SetupPlan(needs_engine=True, install_engine=False)]
     assert capsys.readouterr().err.count("stopped by the test") == 2
     nslab = (REPO / "nslab").read_text()

@@ -5,9 +5,14 @@ Inventories are resolved by the real `ansible-inventory`; nothing here starts an
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,6 +60,61 @@ def test_missing_inventory(project: Path, capsys: pytest.CaptureFixture[str]) ->
     err = provision_error(capsys, "--project", str(project), "-i", str(project / "nope.ini"))
     assert "nope.ini does not exist" in err and "-i" in err
     assert not (project / "runs").exists(), "nothing may run on bad input"
+
+
+@pytest.fixture
+def engine_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], int]]:
+    """DOCKER_HOST at a socket where no engine answers (every connection closed unanswered,
+    so nothing can be started for it); returns how often the controller's set-up asked it."""
+    with tempfile.TemporaryDirectory(prefix="nslab-engine-") as directory:
+        path = Path(directory) / "docker.sock"  # short: unix socket paths end at 108 bytes
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.listen()
+        asked: list[None] = []
+
+        def close_unanswered() -> None:
+            with contextlib.suppress(OSError):  # the server closed: the test is over
+                while True:
+                    connection, _ = server.accept()
+                    asked.append(None)
+                    connection.close()
+
+        threading.Thread(target=close_unanswered, daemon=True).start()
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
+        yield lambda: len(asked)
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "argv, problem",
+    [
+        (["provision", "-i", "{dir}/nope.ini"], "nope.ini does not exist"),
+        (["provision", "-i", "{dir}/class.ini", "-e", "@{dir}/vars.yml"], "vars.yml"),
+    ],
+)
+def test_a_bad_request_is_said_before_the_controller_is_set_up(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    engine_asked: Callable[[], int],
+    argv: list[str],
+    problem: str,
+) -> None:
+    """`provision -i` asks for the controller's Docker engine (started where it is installed
+    but stopped), yet bad input must change nothing: its one line comes before the set-up even
+    looks for an engine, whether one runs or not."""
+    write_inventory(project, "[lab_vms]\nvm1 ansible_connection=local\n")
+    argv = [arg.format(dir=project) for arg in argv] + ["--project", str(project)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("nslab: ") and problem in err, err
+    assert engine_asked() == 0, "the controller was set up for a request that cannot run"
+    assert not (project / "runs").exists()
+    # The same command line's set-up plan does ask this socket: the check above can see it.
+    monkeypatch.setenv("NSLAB_SETUP_PLAN", "1")
+    assert main(argv) == 0
+    assert engine_asked() == 1
 
 
 def test_inventory_without_hosts(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
