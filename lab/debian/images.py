@@ -44,10 +44,12 @@ class ImageRecipe:
 
 
 def lab_recipe(mirror: str, release: DebianRelease = DEFAULT_RELEASE) -> ImageRecipe:
-    """What the course note runs as `debian` in its two containers: plain minbase with a shell."""
+    """What the course note runs as `debian` in its two containers: plain minbase with a shell,
+    packed as Docker's official image is (what `docker pull debian` would have given; the size
+    every host copies and loads)."""
     return ImageRecipe(
         repository="debian",
-        rootfs=RootfsSpec(suite=release.codename, mirror=mirror),
+        rootfs=RootfsSpec(suite=release.codename, mirror=mirror, packed_like_docker_official=True),
         cmd=("bash",),
         extra_tags=(release.version,),
         tag_with_key=False,

@@ -30,18 +30,22 @@ class RootfsSpec:
     suite: str = "bookworm"
     variant: str = "minbase"
     mirror: str = DEFAULT_MIRROR
+    # Packed as Docker's official Debian images are: without apt's package lists and caches
+    # (~80 MB of the ~200 MB debootstrap leaves), which a container gets again with apt-get update.
+    packed_like_docker_official: bool = False
 
     def key(self) -> str:
-        return cache_key(
-            {
-                "recipe": RECIPE_VERSION,
-                "suite": self.suite,
-                "variant": self.variant,
-                # debootstrap does not care about the order, so neither does the key.
-                "include": sorted(set(self.include)),
-                "mirror": self.mirror.rstrip("/"),
-            }
-        )
+        inputs: dict[str, object] = {
+            "recipe": RECIPE_VERSION,
+            "suite": self.suite,
+            "variant": self.variant,
+            # debootstrap does not care about the order, so neither does the key.
+            "include": sorted(set(self.include)),
+            "mirror": self.mirror.rstrip("/"),
+        }
+        if self.packed_like_docker_official:  # absent otherwise: the others' keys stay as cached
+            inputs["packed_like_docker_official"] = True
+        return cache_key(inputs)
 
 
 def debian_mirror(apt_dir: Path = Path("/etc/apt")) -> str:
@@ -142,11 +146,30 @@ def _build(spec: RootfsSpec, tarball: Path) -> None:
         target = Path(work) / "rootfs"
         try:
             run(debootstrap_command(spec, target))
-            run(["tar", "--numeric-owner", "-C", str(target), "-cf", str(tarball), "."])
+            run(
+                [
+                    "tar",
+                    "--numeric-owner",
+                    *_excluded(spec),
+                    "-C",
+                    str(target),
+                    "-cf",
+                    str(tarball),
+                    ".",
+                ]
+            )
         finally:
             # A killed debootstrap can leave /proc or /sys mounted inside the tree; removing the
             # tree must never descend into them.
             _unmount_below(target)
+
+
+def _excluded(spec: RootfsSpec) -> list[str]:
+    """What the tarball leaves out: for an image like Docker's official ones, the contents of
+    apt's lists and caches (the directories stay, as there)."""
+    if not spec.packed_like_docker_official:
+        return []
+    return ["--exclude=./var/lib/apt/lists/*", "--exclude=./var/cache/apt/*"]
 
 
 def _unmount_below(root: Path) -> None:

@@ -69,6 +69,29 @@ def test_lab_image_is_debian_12(docker_client: docker.DockerClient, testbed: Tes
     assert output.decode().startswith("12.")
 
 
+def test_lab_image_is_packed_like_dockers_official_one(
+    docker_client: docker.DockerClient, testbed: Testbed
+) -> None:
+    """No apt lists or caches (what every host copies and loads), the directories still there,
+    and the archive about the official image's ~120 MB rather than debootstrap's ~200 MB."""
+    listing = docker_client.containers.run(
+        testbed.lab_image,
+        ["sh", "-c", "ls -A /var/lib/apt/lists /var/cache/apt; dpkg -s apt | head -2"],
+        remove=True,
+    ).decode()
+    assert listing.split() == [
+        "/var/cache/apt:",
+        "/var/lib/apt/lists:",
+        "Package:",
+        "apt",
+        "Status:",
+        "install",
+        "ok",
+        "installed",
+    ], listing
+    assert testbed.lab_image_archive.stat().st_size < 140 * 2**20
+
+
 def test_debian_13_images(docker_client: docker.DockerClient, testbed: Testbed) -> None:
     trixie = testbed.images(TRIXIE)
     output = docker_client.containers.run(

@@ -38,6 +38,7 @@ def test_rootfs_key_follows_every_input() -> None:
         RootfsSpec(include=("dbus",), suite="trixie"),
         RootfsSpec(include=("dbus",), variant="buildd"),
         RootfsSpec(include=("dbus",), mirror="http://mirror.example/debian"),
+        RootfsSpec(include=("dbus",), packed_like_docker_official=True),
     ]
     assert len({spec.key(), *(variant.key() for variant in variants)}) == 1 + len(variants)
 
@@ -78,6 +79,8 @@ def test_host_image_is_a_fresh_host_without_what_the_role_installs() -> None:
 def test_lab_image_is_plain_debian_12() -> None:
     recipe = lab_recipe(DEFAULT_MIRROR)
     assert recipe.rootfs.include == ()
+    assert recipe.rootfs.packed_like_docker_official
+    assert not host_recipe(DEFAULT_MIRROR).rootfs.packed_like_docker_official
     assert recipe.references() == ["debian:12"]
     assert recipe.key() != host_recipe(DEFAULT_MIRROR).key()
 
