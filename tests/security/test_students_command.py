@@ -496,7 +496,7 @@ def test_the_quiz_marks_against_this_engine(
                 marked = records(host)[-3:]
                 assert [(r["question"], r["correct"]) for r in marked] == [
                     (q, code == 0) for q in answers
-                ], marked
+                ], (engine, lang, marked, output, sh(host, f"ls -la {RECORDS}; true"))
                 assert [r["expected"] for r in marked] == list(right.values()), (engine, marked)
                 if code == 1:
                     # The explanation: what this machine shows, and the report's reasons.
