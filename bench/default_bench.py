@@ -15,12 +15,14 @@ playbooks and roles, its own inventory/local.yml, runs/ and reports/), so nothin
 checkout's is touched. Reported per run: wall seconds, nslab's own steps (its `...: done in X s`
 lines: debootstrap, image archive, VM boot) and the playbook's phases from the run's job events
 (bench/run_events.py). The VM is stopped at the end, also on failure. Writes
-bench/results/default.json. About 15 minutes; run nothing else meanwhile.
+bench/results/default.json (the previous file's figures kept as `previous`). About 15 minutes;
+run nothing else meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -29,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import PROJECT, machine, write_results
+from measure import PROJECT, RESULTS, machine, write_results
 from run_events import read_run
 
 from lab.vm.lifecycle import default_state_dir
@@ -87,6 +89,8 @@ def main() -> int:
     parser.add_argument("--release", default="bookworm")
     args = parser.parse_args()
     at_start = machine()
+    previous_path = RESULTS / "default.json"
+    previous = json.loads(previous_path.read_text()) if previous_path.exists() else None
     with tempfile.TemporaryDirectory(prefix="nslab-bench-default-", dir="/var/tmp") as tmp:
         cache = Path(tmp) / "cache"
         env = {**os.environ, "NSLAB_CACHE": str(cache), "ANSIBLE_NOCOLOR": "1"}
@@ -112,6 +116,12 @@ def main() -> int:
         "goals_s": {"cold": GOAL_COLD_S, "rerun": GOAL_RERUN_S},
         "cold": cold,
         "reruns": reruns,
+        "previous": previous
+        and {
+            "date": previous["machine"]["date"],
+            "cold_s": previous["cold"]["wall_s"],
+            "rerun_s": [rerun["wall_s"] for rerun in previous["reruns"]],
+        },
     }
     print(f"results: {write_results('default', results)}")
     return 0
