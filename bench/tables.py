@@ -116,6 +116,38 @@ def vm_rerun_table(results: dict) -> list[str]:
     ]
 
 
+def default_table(results: dict) -> list[str]:
+    cold, reruns = results["cold"], results["reruns"]
+    rerun_walls = ", ".join(f"{rerun['wall_s']:g} s" for rerun in reruns)
+    lines = [
+        "The built-in default (`nslab provision`, no inventory), cold and re-run:",
+        "",
+        machine_line("bench/default_bench.py", results)
+        + f" Debian {results['release']}; not counted: {'; '.join(results['not_counted'])}.",
+        "",
+        "| | Cold | Re-run (0 changed) |",
+        "|---|---|---|",
+        f"| this run | {cold['wall_s']:g} s (playbook {cold['playbook_s']:g} s) | {rerun_walls} |",
+    ]
+    previous = results.get("previous")
+    if previous:
+        old_reruns = ", ".join(f"{wall:g} s" for wall in previous["rerun_s"])
+        lines.append(f"| previous ({previous['date']}) | {previous['cold_s']:g} s | {old_reruns} |")
+    goals = results["goals_s"]
+    lines += [
+        f"| goal | ≤ {goals['cold']:g} s | ≤ {goals['rerun']:g} s |",
+        "",
+        "```",
+        "cold, nslab's own steps (s):",
+        *(f"  {what}: {s:g}" for what, s in cold["nslab_steps_s"].items()),
+        "cold, the playbook's phases (s):",
+        *(f"  {phase}: {s:g}" for phase, s in cold["playbook_phases_s"].items()),
+        "```",
+        "",
+    ]
+    return lines
+
+
 def class_tables(results: dict) -> list[str]:
     lines = [
         "### 2, 3 and 5. A class at once: first run, re-run, scale, controller cost",
@@ -228,6 +260,7 @@ def main() -> int:
         "",
         *install_table(load("install")),
         *vm_rerun_table(load("vm_rerun")),
+        *default_table(load("default")),
         *class_tables(load("class")),
         *experiment_table(load("experiment")),
         *registry_table(load("registry")),
