@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import PROJECT, RESULTS, machine, write_results
+from measure import PROJECT, RESULTS, write_results
 from run_events import read_run
 
 from lab.vm.lifecycle import default_state_dir
@@ -88,7 +88,7 @@ def main() -> int:
     parser.add_argument("--reruns", type=int, default=2)
     parser.add_argument("--release", default="bookworm")
     args = parser.parse_args()
-    at_start = machine()
+    load_at_start = [round(load, 2) for load in os.getloadavg()]
     previous_path = RESULTS / "default.json"
     previous = json.loads(previous_path.read_text()) if previous_path.exists() else None
     with tempfile.TemporaryDirectory(prefix="nslab-bench-default-", dir="/var/tmp") as tmp:
@@ -107,7 +107,7 @@ def main() -> int:
     if any(rerun["changed"] for rerun in reruns):
         sys.exit(f"a re-run changed something: {[rerun['changed'] for rerun in reruns]}")
     results = {
-        "machine": at_start,
+        "load_average_at_start": load_at_start,
         "release": args.release,
         "not_counted": [
             "the controller's Debian packages (installed on this machine)",

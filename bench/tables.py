@@ -123,7 +123,8 @@ def default_table(results: dict) -> list[str]:
         "The built-in default (`nslab provision`, no inventory), cold and re-run:",
         "",
         machine_line("bench/default_bench.py", results)
-        + f" Debian {results['release']}; not counted: {'; '.join(results['not_counted'])}.",
+        + f" Load average at the start {results['load_average_at_start'][0]}."
+        f" Debian {results['release']}; not counted: {'; '.join(results['not_counted'])}.",
         "",
         "| | Cold | Re-run (0 changed) |",
         "|---|---|---|",
