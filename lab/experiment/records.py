@@ -18,10 +18,11 @@ import fcntl
 import json
 import os
 import pwd
-import secrets
 import stat
 from datetime import UTC, datetime
 from typing import Any
+
+from lab.experiment.held_directory import write_whole_in
 
 PARENT = "/var/lib"
 PATH = ("nslab", "students")  # under PARENT
@@ -99,7 +100,7 @@ def append(entry: dict[str, Any], uid: int) -> None:
         lines = [*_read_lines(directory, name), line]
         while len(lines) > MAX_RECORDS or sum(map(len, lines)) > MAX_BYTES:
             lines.pop(0)
-        _replace(directory, name, b"".join(lines))
+        write_whole_in(directory, name, b"".join(lines), 0o600)
     finally:
         os.close(directory)
 
@@ -150,17 +151,3 @@ def _read_lines(directory: int, name: str) -> list[bytes]:
         file.seek(info.st_size - MAX_BYTES if cut else 0)
         lines = file.read(MAX_BYTES).split(b"\n")
     return [line + b"\n" for line in lines[1 if cut else 0 :] if line]
-
-
-def _replace(directory: int, name: str, data: bytes) -> None:
-    partial = f".{name}.{secrets.token_hex(6)}.partial"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    fd = os.open(partial, flags, 0o600, dir_fd=directory)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            os.fchmod(file.fileno(), 0o600)
-            file.write(data)
-        os.rename(partial, name, src_dir_fd=directory, dst_dir_fd=directory)
-    except BaseException:
-        os.unlink(partial, dir_fd=directory)
-        raise

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import stat
 import sys
@@ -41,6 +40,7 @@ from pathlib import Path
 from lab.errors import LabError
 from lab.experiment import records
 from lab.experiment.errors import EnvironmentProblem
+from lab.experiment.held_directory import write_whole_in
 from lab.experiment.options import add_experiment_run_options, add_report_output_options
 from lab.report.explain import ui
 
@@ -237,26 +237,10 @@ def write_for(
         }
         with as_user(invoker):
             for name, data in rendered.items():
-                publish(output, name, data)
+                write_whole_in(output, name, data, FILE_MODE)
     finally:
         shutil.rmtree(private)
     return [shown / name for name in rendered]
-
-
-def publish(directory: int, name: str, data: bytes) -> None:
-    """Write `name` inside the open `directory` whole: a fresh file created exclusively (a name
-    planted there, link or not, is never opened), then renamed over `name` (which replaces a
-    planted link instead of following it)."""
-    partial = f".{name}.{secrets.token_hex(6)}.partial"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    fd = os.open(partial, flags, FILE_MODE, dir_fd=directory)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.rename(partial, name, src_dir_fd=directory, dst_dir_fd=directory)
-    except BaseException:
-        os.unlink(partial, dir_fd=directory)
-        raise
 
 
 def subcommand_parser(name: str, description: str) -> argparse.ArgumentParser:
