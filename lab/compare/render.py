@@ -12,8 +12,8 @@ from pathlib import Path
 from lab.compare.messages import text
 from lab.compare.model import Comparison
 from lab.report import html, markdown
+from lab.report.files import write_whole
 from lab.report.layout import Document, Section, Table
-from lab.report.output import write_whole
 from lab.report.terminal import columns
 
 FORMATS = ("json", "md", "html")

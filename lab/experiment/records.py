@@ -22,7 +22,7 @@ import stat
 from datetime import UTC, datetime
 from typing import Any
 
-from lab.experiment.held_directory import write_whole_in
+from lab.report.files import write_whole_in
 
 PARENT = "/var/lib"
 PATH = ("nslab", "students")  # under PARENT

@@ -40,9 +40,9 @@ from pathlib import Path
 from lab.errors import LabError
 from lab.experiment import records
 from lab.experiment.errors import EnvironmentProblem
-from lab.experiment.held_directory import write_whole_in
 from lab.experiment.options import add_experiment_run_options, add_report_output_options
 from lab.report.explain import ui
+from lab.report.files import write_whole_in
 
 DEFAULT_OUTPUT_DIR = Path("nslab-report")
 FILE_MODE = 0o644

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab.errors import LabError
-from lab.report.output import write_whole
+from lab.report.files import write_whole
 from lab.summary.collect import collect_rows
 from lab.summary.host_pages import write_host_pages
 from lab.summary.model import ClassSummary, HostOutcome, count_rows

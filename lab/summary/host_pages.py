@@ -11,9 +11,9 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from lab.report.files import write_whole
 from lab.report.html import render_html
 from lab.report.markdown import render_markdown
-from lab.report.output import write_whole
 from lab.summary.collect import REPORT_HTML, REPORT_JSON, invalid_report_reason
 from lab.summary.model import HostRow
 from lab.summary.report_facts import UnreadableReport, read_report

@@ -29,7 +29,7 @@ from typing import Any
 
 from lab.experiment.quiz import normalised
 from lab.experiment.records import MAX_BYTES, MAX_RECORDS  # a file over them is not the command's
-from lab.report.output import write_whole
+from lab.report.files import write_whole
 from lab.report.validate import InvalidReport, check_report
 from lab.summary.messages import summary_ui
 from lab.untrusted import host_name_problem

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.report.output import write_whole
+from lab.report.files import write_whole
 from lab.summary.students import STUDENTS_DIR, write_student_files
 
 
