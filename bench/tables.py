@@ -236,7 +236,7 @@ def experiment_table(results: dict) -> list[str]:
 
 def registry_table(results: dict) -> list[str]:
     lines = [
-        "### How the lab image reaches a host: archive or class registry (issue 22, item 3)",
+        "### How the lab image reaches a host: archive or class registry",
         "",
         machine_line("bench/registry_bench.py", results) + f" {results['runs']} rounds each.",
         "",
