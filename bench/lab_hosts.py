@@ -30,6 +30,11 @@ from lab.testing.aptcache import received_bytes
 from lab.testing.hosts import running_host
 
 SAMPLE_EVERY_S = 0.5
+# Each host's systemd holds inotify instances of the machine's root (7 descriptors; the default
+# limit of 128 starts 22 hosts, and the 23rd exits with status 255 before it logs a word).
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
+INOTIFY_PER_HOST = 8
+INOTIFY_FOR_THE_MACHINE = 128
 
 
 @contextmanager
@@ -43,6 +48,7 @@ def fresh_hosts(
     """`count` hosts booted from the same image (the test bed's host image unless `image`);
     removed (with their volumes) afterwards."""
     with ExitStack() as stack:
+        stack.enter_context(inotify_room(count))
         yield [
             stack.enter_context(
                 running_host(
@@ -55,6 +61,24 @@ def fresh_hosts(
             )
             for number in range(1, count + 1)
         ]
+
+
+@contextmanager
+def inotify_room(count: int) -> Iterator[None]:
+    """Room for `count` hosts' systemd under fs.inotify.max_user_instances: raised while they
+    run when the machine's limit is lower, and put back afterwards."""
+    limit = int(INOTIFY_INSTANCES.read_text())
+    needed = INOTIFY_FOR_THE_MACHINE + INOTIFY_PER_HOST * count
+    if limit >= needed:
+        yield
+        return
+    print(f"bench: fs.inotify.max_user_instances {limit} -> {needed} while {count} hosts run")
+    INOTIFY_INSTANCES.write_text(f"{needed}\n")
+    try:
+        yield
+    finally:
+        INOTIFY_INSTANCES.write_text(f"{limit}\n")
+        print(f"bench: fs.inotify.max_user_instances back to {limit}")
 
 
 @dataclass(frozen=True)
