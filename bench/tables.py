@@ -218,6 +218,30 @@ def class_row(c: dict) -> str:
     )
 
 
+def task_cost_table(results: dict) -> list[str]:
+    per_task = results["per_task_per_host_ms"]
+    lines = [
+        "### What one task costs the controller for each host",
+        "",
+        machine_line("bench/task_cost_bench.py", results)
+        + f" {results['runs']} rounds; {results['tasks']} tasks that do nothing on"
+        f" {results['hosts']} hosts against none.",
+        "",
+        "| Task | Controller CPU per task and host |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| {kind} | {v['median']:g} ms ({v['min']:g}-{v['max']:g}) |"
+        for kind, v in per_task.items()
+    ]
+    return [
+        *lines,
+        "",
+        f"A play of no tasks on {results['hosts']} hosts: {seconds(results['empty_play_cpu_s'])}.",
+        "",
+    ]
+
+
 def experiment_table(results: dict) -> list[str]:
     lines = [
         "### 4. The experiment on a warm host against the course note's bare commands",
@@ -263,6 +287,7 @@ def main() -> int:
         *vm_rerun_table(load("vm_rerun")),
         *default_table(load("default")),
         *class_tables(load("class")),
+        *task_cost_table(load("task_cost")),
         *experiment_table(load("experiment")),
         *registry_table(load("registry")),
         END,
