@@ -21,6 +21,11 @@ CONNECTION_ARGS = (
     *("-o", "ControlMaster=auto", "-o", "ControlPersist=60s"),
     *("-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes"),
 )
+# Ansible waits `timeout` + 2 s for sudo's answer before it calls a host unreachable (10 s by
+# default). These VMs run emulated (TCG, no KVM) on a controller busy with other work, and there
+# sudo took longer than 12 s once (the trixie VM, beside the test suite's second worker): a slow
+# VM is not a lost one. A real class's machines keep Ansible's default.
+SSH_TIMEOUT_S = 60
 HEADER = (
     "# Written by `nslab vm up` for the VMs it booted; `nslab vm down` removes it.\n"
     "# Regenerated on every `up`: edit the command's options, not this file.\n"
@@ -48,6 +53,7 @@ def inventory_document(hosts: list[InventoryHost], user: str, key: Path) -> dict
                         (*CONNECTION_ARGS, *host_key_options(host.known_hosts.resolve()))
                     ),
                     "ansible_host_key_checking": True,
+                    "ansible_ssh_timeout": SSH_TIMEOUT_S,
                     "ansible_become": True,
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "student_id": host.student_id,

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lab.vm.inventory import InventoryHost, inventory_document, write_inventory
+from lab.vm.inventory import SSH_TIMEOUT_S, InventoryHost, inventory_document, write_inventory
 
 VENV_BIN = Path(sys.executable).parent
 # Where `nslab vm up` keeps the VMs' known_hosts by default (only named here, never written).
@@ -90,6 +90,8 @@ def test_vm_ssh_settings_apply_to_the_local_vms_only(tmp_path: Path) -> None:
     assert vm_ssh["UserKnownHostsFile"] == str(tmp_path / "known_hosts")
     assert vm_ssh["GlobalKnownHostsFile"] == "/dev/null"
     assert vm_ssh["PreferredAuthentications"] == "publickey"
+    # An emulated VM that is slow to answer (sudo, on a busy controller) is waited for.
+    assert vm_ssh["ConnectTimeout"] == str(SSH_TIMEOUT_S)
     # A user who turned host key checking off for their own machines does not turn it off here:
     # Ansible's StrictHostKeyChecking=no comes after the inventory's, and ssh takes the first.
     relaxed = ssh_options_used(vms, "vm1", {"ANSIBLE_HOST_KEY_CHECKING": "False"})
@@ -101,6 +103,7 @@ def test_vm_ssh_settings_apply_to_the_local_vms_only(tmp_path: Path) -> None:
     assert "StrictHostKeyChecking" not in school_ssh
     assert "UserKnownHostsFile" not in school_ssh
     assert school_ssh["PreferredAuthentications"] != "publickey"
+    assert school_ssh["ConnectTimeout"] == "10", "a class's machines keep Ansible's default"
 
 
 def test_written_inventory_is_yamllint_clean(tmp_path: Path) -> None:
