@@ -10,7 +10,7 @@ from typing import Any
 import docker
 import docker.errors
 import pytest
-from work_units import work_unit
+from work_units import scheduler
 
 from lab.testing import Testbed, down, up
 
@@ -53,16 +53,8 @@ def testbed(
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: `pytest -p no:xdist` still works
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Tests distributed to the workers by their unit of work (work_units.py), in the order they
-    are collected: the longest unit, the VMs of tests/e2e, starts first. (xdist's own
-    `--dist loadgroup` does not group on pytest 9.2: pytest-dev/pytest-xdist#1386.)"""
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByWorkUnit(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return work_unit(nodeid)
-
-    return ByWorkUnit(config, log)
+    """Tests distributed to the workers by their unit of work (work_units.py)."""
+    return scheduler(config, log)
 
 
 def _take_the_testbed_down_when_the_run_ends(config: pytest.Config) -> None:
